@@ -1,0 +1,156 @@
+"""ReelBot and the composition root: settings, session, store, provider, runner and notifier are
+built once here and handed down (no globals)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import pkgutil
+from dataclasses import dataclass
+
+import aiohttp
+import discord
+import yarl
+from discord.ext import commands
+
+import cogs
+from bot.config import DEFAULT_DISCORD_API_BASE, Settings
+from bot.errors import ConfigError
+from bot.jobs.runner import Runner, RunnerSettings
+from bot.jobs.service import JobService
+from bot.provider.client import CogVideoClient
+from bot.spending.budget import SpendingPolicy
+from bot.store import SqliteStore, open_store
+from bot.ui.notifier import DiscordNotifier
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """What cogs may use, reached as ``bot.services``."""
+
+    settings: Settings
+    session: aiohttp.ClientSession
+    store: SqliteStore
+    jobs: JobService
+    runner: Runner
+    notifier: DiscordNotifier
+
+
+class ReelBot(commands.Bot):
+    """The Discord client: loads the cogs, runs the job runner, syncs commands when they change."""
+
+    def __init__(self, settings: Settings, session: aiohttp.ClientSession, store: SqliteStore) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        intents.guild_messages = True  # mention replies ("@reelbot a prompt" with a picture)
+        intents.message_content = settings.message_content_intent
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            help_command=None,
+            allowed_mentions=discord.AllowedMentions.none(),
+            member_cache_flags=discord.MemberCacheFlags.none(),
+            chunk_guilds_at_startup=False,
+        )
+        self.settings = settings
+        self._session = session
+        self._store = store
+        self.services: Services | None = None
+
+    async def setup_hook(self) -> None:
+        """Build the services, load every cog, start the runner, sync commands if they changed."""
+        s = self.settings
+        policy = SpendingPolicy(
+            price=s.price_per_video, daily_budget=s.guild_daily_budget, hourly_limit=s.user_hourly_limit
+        )
+        notifier = DiscordNotifier(self, self._session, self._store)
+        client = CogVideoClient(self._session, base_url=s.video_api_base, api_key=s.video_api_key)
+        runner = Runner(
+            self._store,
+            client,
+            notifier,
+            policy,
+            video_dir=s.data_dir / "videos",
+            settings=RunnerSettings(
+                max_in_flight=s.provider_max_in_flight,
+                poll_min_s=s.poll_min_interval,
+                poll_max_s=s.poll_max_interval,
+                progress_every_s=s.progress_edit_interval,
+            ),
+        )
+        jobs = JobService(self._store, policy, deadline_s=s.job_deadline_seconds, wake=runner.wake)
+        self.services = Services(s, self._session, self._store, jobs, runner, notifier)
+        for module in pkgutil.iter_modules(cogs.__path__, "cogs."):
+            if not module.name.rsplit(".", 1)[-1].startswith("_"):
+                await self.load_extension(module.name)
+        runner.start()
+        await self._sync_commands()
+
+    async def on_message(self, message: discord.Message, /) -> None:
+        """Ignore prefix commands; mention replies are handled by cogs.generate."""
+
+    async def close(self) -> None:
+        """Stop the runner before the HTTP session closes, so work in flight finishes cleanly."""
+        if self.services is not None:
+            await self.services.runner.stop()
+            await self.services.notifier.close()
+        await super().close()
+
+    async def _sync_commands(self) -> None:
+        guild = discord.Object(id=self.settings.dev_guild_id) if self.settings.dev_guild_id else None
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        payload = [c.to_dict(self.tree) for c in self.tree.get_commands(guild=guild)]
+        digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+        marker = self.settings.data_dir / f"commands-{guild.id if guild else 'global'}.sha256"
+        if marker.is_file() and marker.read_text().strip() == digest:
+            log.info("application commands unchanged; not syncing")
+            return
+        synced = await self.tree.sync(guild=guild)
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text(digest)
+        log.info("synced %d application commands %s", len(synced), f"to guild {guild.id}" if guild else "globally")
+
+
+async def configure_discord_endpoints(settings: Settings, session: aiohttp.ClientSession) -> None:
+    """Point discord.py at DISCORD_API_BASE (REST) and the matching gateway.
+
+    discord.py dials its built-in gateway unless told otherwise, so a non-default base reads the
+    gateway URL from ``{base}/gateway/bot`` (or DISCORD_GATEWAY_URL).
+    """
+    discord.http.Route.BASE = settings.discord_api_base
+    if settings.discord_gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+        return
+    if settings.discord_api_base == DEFAULT_DISCORD_API_BASE:
+        return
+    url = f"{settings.discord_api_base}/gateway/bot"
+    try:
+        async with session.get(url, headers={"Authorization": f"Bot {settings.discord_token}"}) as resp:
+            data = await resp.json(content_type=None)
+    except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+        raise ConfigError(
+            f"DISCORD_API_BASE={settings.discord_api_base} did not answer /gateway/bot "
+            f"({type(exc).__name__}); set DISCORD_GATEWAY_URL or fix the base."
+        ) from None
+    if not isinstance(data, dict) or "url" not in data:
+        raise ConfigError(
+            f"DISCORD_API_BASE={settings.discord_api_base} returned no gateway url; set DISCORD_GATEWAY_URL."
+        )
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(data["url"])
+
+
+async def run(settings: Settings) -> None:
+    """Run the bot until it is stopped."""
+    timeout = aiohttp.ClientTimeout(total=120, sock_connect=10)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        store = await open_store(settings.database_url)
+        try:
+            await configure_discord_endpoints(settings, session)
+            async with ReelBot(settings, session, store) as bot:
+                await bot.start(settings.discord_token)
+        finally:
+            await store.close()

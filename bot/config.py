@@ -1,0 +1,175 @@
+"""Settings from the environment and ``.env`` (the real environment wins).
+
+Every problem is named at start-up in one line that says how to fix it, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+from bot.errors import ConfigError
+from bot.models import credits_to_micros
+from bot.provider.options import MODELS
+
+DEFAULT_DISCORD_API_BASE = "https://discord.com/api/v10"
+DEFAULT_VIDEO_API_BASE = "https://api.302.ai/zhipu"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything an operator can set; see .env.example for what each one means."""
+
+    discord_token: str = field(repr=False)
+    video_api_key: str = field(repr=False)
+    discord_api_base: str = DEFAULT_DISCORD_API_BASE
+    discord_gateway_url: str | None = None
+    video_api_base: str = DEFAULT_VIDEO_API_BASE
+    video_model: str = "cogvideox-2"
+    database_url: str = "sqlite:///data/reelbot.sqlite3"
+    data_dir: Path = Path("data")
+    price_per_video: int = 100_000
+    guild_daily_budget: int = 1_000_000
+    user_hourly_limit: int = 3
+    provider_max_in_flight: int = 5
+    message_content_intent: bool = False
+    dev_guild_id: int | None = None
+    job_deadline_seconds: float = 1200.0
+    poll_min_interval: float = 2.0
+    poll_max_interval: float = 30.0
+    progress_edit_interval: float = 20.0
+    interaction_token_ttl: float = 840.0
+    log_level: str = "INFO"
+
+    @property
+    def sqlite_path(self) -> Path:
+        """Return the SQLite file named by DATABASE_URL."""
+        return Path(self.database_url.removeprefix("sqlite:///"))
+
+    def secrets(self) -> tuple[str, ...]:
+        """Return the values that must never reach a log or a message."""
+        return (self.discord_token, self.video_api_key)
+
+
+_REQUIRED_HELP = {
+    "DISCORD_TOKEN": "the bot token from https://discord.com/developers/applications → your app → Bot → Reset Token",
+    "VIDEO_API_KEY": "an API key from https://302.ai (dashboard → API keys) or from Zhipu's "
+    "https://open.bigmodel.cn (then also set VIDEO_API_BASE=https://open.bigmodel.cn)",
+}
+
+
+class _Reader:
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+
+    def raw(self, name: str) -> str | None:
+        value = self.env.get(name)
+        if value is None or not value.strip():
+            return None
+        return value.strip()
+
+    def required(self, name: str) -> str:
+        value = self.raw(name)
+        if value is None:
+            raise ConfigError(
+                f"{name} is not set. Put it in .env (copy .env.example) or the environment: {_REQUIRED_HELP[name]}."
+            )
+        return value
+
+    def url(self, name: str, default: str) -> str:
+        value = self.raw(name) or default
+        if not value.startswith(("http://", "https://", "ws://", "wss://")):
+            raise ConfigError(f"{name}={value!r} is not a URL; it must start with http:// or https://.")
+        return value.rstrip("/")
+
+    def integer(self, name: str, default: int, *, minimum: int = 0) -> int:
+        value = self.raw(name)
+        if value is None:
+            return default
+        try:
+            number = int(value)
+        except ValueError:
+            raise ConfigError(f"{name}={value!r} is not a whole number (e.g. {name}={default}).") from None
+        if number < minimum:
+            raise ConfigError(f"{name}={number} is too small; use {minimum} or more.")
+        return number
+
+    def seconds(self, name: str, default: float) -> float:
+        value = self.raw(name)
+        if value is None:
+            return default
+        try:
+            number = float(value)
+        except ValueError:
+            raise ConfigError(f"{name}={value!r} is not a number of seconds (e.g. {default}).") from None
+        if not number > 0:
+            raise ConfigError(f"{name} must be more than 0 seconds.")
+        return number
+
+    def credits(self, name: str, default: str) -> int:
+        value = self.raw(name) or default
+        try:
+            return credits_to_micros(value)
+        except (ValueError, ArithmeticError):
+            raise ConfigError(f"{name}={value!r} is not an amount of credits (e.g. {name}={default}).") from None
+
+    def flag(self, name: str) -> bool:
+        value = (self.raw(name) or "false").lower()
+        if value in {"1", "true", "yes", "on"}:
+            return True
+        if value in {"0", "false", "no", "off"}:
+            return False
+        raise ConfigError(f"{name}={value!r} is not true or false.")
+
+
+def load_settings(env: Mapping[str, str] | None = None, *, env_file: str | None = ".env") -> Settings:
+    """Build the settings from ``env`` (default: the process environment over ``.env``).
+
+    Raises:
+        ConfigError: a setting is missing or malformed; the message says which and how to fix it.
+    """
+    if env is None:
+        merged: dict[str, str] = {}
+        if env_file and Path(env_file).is_file():
+            merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+        merged.update(os.environ)
+        env = merged
+    r = _Reader(env)
+    model = r.raw("VIDEO_MODEL") or "cogvideox-2"
+    if model not in MODELS:
+        raise ConfigError(f"VIDEO_MODEL={model!r} is unknown; use one of: {', '.join(MODELS)}.")
+    database_url = r.raw("DATABASE_URL") or "sqlite:///data/reelbot.sqlite3"
+    if not database_url.startswith("sqlite:///"):
+        raise ConfigError(
+            f"DATABASE_URL must look like sqlite:///data/reelbot.sqlite3 (got {database_url.split(':')[0]}://…)."
+        )
+    dev_guild = r.integer("DEV_GUILD_ID", 0)
+    level = (r.raw("LOG_LEVEL") or "INFO").upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ConfigError(f"LOG_LEVEL={level!r} is not one of DEBUG, INFO, WARNING, ERROR.")
+    return Settings(
+        discord_token=r.required("DISCORD_TOKEN"),
+        video_api_key=r.required("VIDEO_API_KEY"),
+        discord_api_base=r.url("DISCORD_API_BASE", DEFAULT_DISCORD_API_BASE),
+        discord_gateway_url=r.url("DISCORD_GATEWAY_URL", "ws://unset") if r.raw("DISCORD_GATEWAY_URL") else None,
+        video_api_base=r.url("VIDEO_API_BASE", DEFAULT_VIDEO_API_BASE),
+        video_model=model,
+        database_url=database_url,
+        data_dir=Path(r.raw("DATA_DIR") or "data"),
+        price_per_video=r.credits("PRICE_PER_VIDEO", "0.1"),
+        guild_daily_budget=r.credits("GUILD_DAILY_BUDGET", "1.0"),
+        user_hourly_limit=r.integer("USER_HOURLY_LIMIT", 3),
+        provider_max_in_flight=r.integer("PROVIDER_MAX_IN_FLIGHT", 5, minimum=1),
+        message_content_intent=r.flag("MESSAGE_CONTENT_INTENT"),
+        dev_guild_id=dev_guild or None,
+        job_deadline_seconds=r.seconds("JOB_DEADLINE_SECONDS", 1200.0),
+        poll_min_interval=r.seconds("POLL_MIN_INTERVAL", 2.0),
+        poll_max_interval=r.seconds("POLL_MAX_INTERVAL", 30.0),
+        progress_edit_interval=r.seconds("PROGRESS_EDIT_INTERVAL", 20.0),
+        interaction_token_ttl=r.seconds("INTERACTION_TOKEN_TTL", 840.0),
+        log_level=level,
+    )

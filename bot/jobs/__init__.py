@@ -1,0 +1,1 @@
+"""The job lifecycle: admission (service), submission and polling (runner), the poll schedule."""

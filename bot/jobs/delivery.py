@@ -1,0 +1,110 @@
+"""Finishing a job: fetch the video (streamed to disk, capped at the upload limit) and hand it over.
+
+A video larger than the server's upload limit is linked instead; a result URL that fails to
+download is refreshed from the provider a bounded number of times before the link is used.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.jobs.notify import JobView, Notifier
+from bot.models import Job, JobState
+from bot.provider import errors
+from bot.provider.client import CogVideoClient, VideoTooLarge
+from bot.spending.budget import SpendingPolicy, utc_day
+from bot.store.base import Store
+
+log = logging.getLogger(__name__)
+
+DOWNLOAD_TRIES = 3
+DELIVERY_TRIES = 5
+
+
+class Deliverer:
+    """Turns a finished job into the member's final message, once."""
+
+    def __init__(
+        self,
+        store: Store,
+        client: CogVideoClient,
+        notifier: Notifier,
+        policy: SpendingPolicy,
+        *,
+        video_dir: Path,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._store = store
+        self._client = client
+        self._notifier = notifier
+        self._policy = policy
+        self._dir = video_dir
+        self._clock = clock
+        self._download_failures: dict[str, int] = {}
+        self._delivery_failures: dict[str, int] = {}
+
+    async def finish(self, job: Job) -> None:
+        """Deliver a SUCCEEDED, FAILED or EXPIRED job that the member has not seen finished yet."""
+        if job.delivered_at is not None:
+            return
+        video = await self._fetch_video(job) if job.state is JobState.SUCCEEDED else None
+        day, _ = utc_day(job.created_at)
+        left = await self._policy.daily_cap(self._store, job.guild_id) - await self._store.spent(job.guild_id, day)
+        job = await self._store.get_job(job.id) or job  # the refresh above may have changed the URL
+        view = JobView(job=job, now=self._clock(), budget_left=max(0, left), video=video)
+        try:
+            delivered = await self._notifier.deliver(view)
+        finally:
+            if video is not None:
+                video.unlink(missing_ok=True)
+        if not delivered:
+            failures = self._delivery_failures.get(job.id, 0) + 1
+            self._delivery_failures[job.id] = failures
+            if failures < DELIVERY_TRIES:
+                log.warning("job %s: delivery failed (%d); will retry", job.id, failures)
+                return
+            log.error("job %s: could not reach the member after %d tries; giving up", job.id, failures)
+        self._delivery_failures.pop(job.id, None)
+        state = JobState.DELIVERED if job.state is JobState.SUCCEEDED else job.state
+        await self._store.save(job.with_changes(state=state, delivered_at=self._clock()))
+        log.info("job %s delivered (%s)", job.id, job.state.value)
+
+    async def _fetch_video(self, job: Job) -> Path | None:
+        """Return the downloaded mp4, or None to post a link (too large, or it would not download)."""
+        if not job.video_url:
+            return None
+        self._dir.mkdir(parents=True, exist_ok=True)
+        dest = self._dir / f"{job.id}.mp4"
+        try:
+            size = await self._client.download(job.video_url, dest, max_bytes=job.delivery.upload_limit)
+        except VideoTooLarge as exc:
+            log.info(
+                "job %s: video over the upload limit (%d > %d); linking", job.id, exc.size, job.delivery.upload_limit
+            )
+            return None
+        except errors.ProviderError as exc:
+            failures = self._download_failures.get(job.id, 0) + 1
+            log.warning("job %s: download failed (%s), try %d", job.id, exc, failures)
+            if failures >= DOWNLOAD_TRIES:
+                self._download_failures.pop(job.id, None)
+                return None
+            self._download_failures[job.id] = failures
+            await self._refresh_url(job)
+            return await self._fetch_video(await self._store.get_job(job.id) or job)
+        self._download_failures.pop(job.id, None)
+        log.info("job %s: video downloaded (%d bytes)", job.id, size)
+        return dest
+
+    async def _refresh_url(self, job: Job) -> None:
+        if not job.task_id:
+            return
+        try:
+            status = await self._client.fetch(job.task_id)
+        except errors.ProviderError as exc:
+            log.warning("job %s: could not refresh the result url (%s)", job.id, exc)
+            return
+        if status.video_url:
+            await self._store.save(job.with_changes(video_url=status.video_url, cover_url=status.cover_url))

@@ -1,0 +1,341 @@
+"""The runner: one loop that submits queued jobs, polls in-flight ones on a schedule, and delivers.
+
+State lives in the store; the loop keeps only caches (estimates, pacing), so a restarted process
+picks every unfinished job up where it was: a submitted job is polled, never resubmitted; a queued
+job is submitted (with its fixed request_id, so a submit that did land is recognised, not repeated).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.jobs import schedule
+from bot.jobs.delivery import Deliverer
+from bot.jobs.notify import JobView, Notifier
+from bot.models import IN_FLIGHT, OUTCOMES, Job, JobState
+from bot.provider import errors
+from bot.provider.client import CogVideoClient, TaskStatus
+from bot.provider.options import request_body
+from bot.spending.budget import SpendingPolicy
+from bot.store.base import Store
+
+log = logging.getLogger(__name__)
+
+MAX_SUBMIT_ATTEMPTS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class RunnerSettings:
+    """Knobs of the loop (all in seconds, but max_in_flight)."""
+
+    max_in_flight: int = 5
+    poll_min_s: float = 2.0
+    poll_max_s: float = 30.0
+    progress_every_s: float = 20.0
+    idle_s: float = 5.0
+    error_backoff_s: float = 5.0
+
+
+class Runner:
+    """Submits, polls and finishes jobs; one per process."""
+
+    def __init__(
+        self,
+        store: Store,
+        client: CogVideoClient,
+        notifier: Notifier,
+        policy: SpendingPolicy,
+        *,
+        settings: RunnerSettings,
+        video_dir: Path,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._store = store
+        self._client = client
+        self._notifier = notifier
+        self._settings = settings
+        self._clock = clock
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._submit_paused_until = 0.0
+        self._balance_alerted = False
+        self._estimates: dict[str, schedule.Estimate] = {}
+        self._last_shown: dict[str, float] = {}
+        self._deliverer = Deliverer(store, client, notifier, policy, video_dir=video_dir, clock=clock)
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the loop (idempotent)."""
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._loop(), name="reelbot-runner")
+
+    async def stop(self) -> None:
+        """Stop the loop and wait for it."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    def wake(self) -> None:
+        """Run an iteration soon (a job was queued)."""
+        self._wake.set()
+
+    async def announce(self, job_id: str) -> None:
+        """Show a new job in its reply at once (queued, with its place in line)."""
+        job = await self._store.get_job(job_id)
+        if job is not None and job.state is not JobState.DELIVERED and job.state not in OUTCOMES:
+            await self._show(job, await self._estimate(job))
+
+    @property
+    def alive(self) -> bool:
+        """Return True while the loop runs."""
+        return self._task is not None and not self._task.done()
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                delay = await self.run_once()
+            except Exception:  # never let the loop die silently
+                log.exception("runner iteration failed")
+                delay = self._settings.error_backoff_s
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+            self._wake.clear()
+
+    # -- one iteration ---------------------------------------------------------------------------
+
+    async def run_once(self) -> float:
+        """Do everything that is due now; return the seconds until something is due again."""
+        await self._submit_queued()
+        in_flight = await self._store.jobs_in(IN_FLIGHT, limit=5000)
+        await self._poll_due(in_flight)
+        for job in await self._store.jobs_in(OUTCOMES, limit=100):
+            await self._deliverer.finish(job)
+        await self._show_progress()
+        return await self._next_delay()
+
+    async def _next_delay(self) -> float:
+        now = self._clock()
+        delay = self._settings.idle_s
+        for job in await self._store.jobs_in(IN_FLIGHT, limit=5000):
+            if job.next_poll_at is not None:
+                delay = min(delay, job.next_poll_at - now)
+        if await self._store.count_in(frozenset({JobState.QUEUED})):
+            delay = min(delay, max(self._submit_paused_until - now, self._settings.progress_every_s / 4))
+        return max(0.05, delay)
+
+    # -- submission ------------------------------------------------------------------------------
+
+    async def _submit_queued(self) -> None:
+        now = self._clock()
+        queued = await self._store.jobs_in(frozenset({JobState.QUEUED}), limit=500)
+        for job in queued:
+            if now > job.deadline_at:
+                await self._store.release(
+                    job.with_changes(state=JobState.EXPIRED, finished_at=now, error_code="queue_timeout")
+                )
+        if now < self._submit_paused_until:
+            return
+        slots = self._settings.max_in_flight - await self._store.count_in(IN_FLIGHT)
+        ready = [j for j in queued if now <= j.deadline_at][: max(0, slots)]
+        for job in ready:
+            if not await self._submit(job):
+                break
+
+    async def _submit(self, job: Job) -> bool:
+        """Submit one job; return False when submissions should pause."""
+        image = await self._store.input_image(job.id) if job.kind == "image" else None
+        body = request_body(
+            job.options, prompt=job.prompt, image=image, request_id=job.request_id, user_id=f"discord-{job.user_id}"
+        )
+        now = self._clock()
+        try:
+            status = await self._client.submit(body)
+        except errors.DuplicateRequest:
+            return await self._adopt_existing(job)
+        except errors.ProviderUnreachable as exc:
+            log.warning("job %s: provider unreachable (%s); will retry", job.id, exc)
+            self._pause(10.0)
+            return False
+        except errors.RateLimited as exc:
+            log.warning("job %s: provider rate limit %s; queue kept, retry in %.0fs", job.id, exc.code, exc.retry_after)
+            self._pause(exc.retry_after)
+            return False
+        except errors.OutOfBalance as exc:
+            if not self._balance_alerted:
+                log.error("provider account is out of balance (%s): top it up; queued jobs wait", exc.code)
+                self._balance_alerted = True
+            self._pause(60.0)
+            return False
+        except (errors.ServerError, errors.ProviderTimeout, errors.MalformedResponse) as exc:
+            # The request may have landed: resubmit later with the same request_id (1231 if it did).
+            attempts = job.submit_attempts + 1
+            log.warning("job %s: submit outcome unknown (%s), attempt %d", job.id, exc, attempts)
+            if attempts >= MAX_SUBMIT_ATTEMPTS:
+                await self._store.save(
+                    job.with_changes(
+                        state=JobState.FAILED,
+                        submit_attempts=attempts,
+                        finished_at=now,
+                        error_code="unknown_submission",
+                        error_detail=str(exc)[:200],
+                    )
+                )
+            else:
+                await self._store.save(job.with_changes(submit_attempts=attempts))
+                self._pause(self._settings.error_backoff_s * attempts)
+            return False
+        except errors.ProviderError as exc:
+            # Refused outright (content, bad request, key, account): nothing was billed.
+            code = _refusal_code(exc)
+            level = logging.ERROR if isinstance(exc, errors.AuthFailed | errors.AccountProblem) else logging.INFO
+            log.log(level, "job %s refused by provider: %s", job.id, exc)
+            await self._store.release(
+                job.with_changes(state=JobState.FAILED, finished_at=now, error_code=code, error_detail=str(exc)[:200])
+            )
+            await self._store.drop_input_image(job.id)
+            return True
+        self._balance_alerted = False
+        await self._accepted(job, status)
+        return True
+
+    async def _adopt_existing(self, job: Job) -> bool:
+        """1231: a task with our request_id exists; find it rather than paying for another."""
+        try:
+            status = await self._client.fetch(job.request_id)
+        except errors.ProviderError as exc:
+            log.error("job %s: provider has our request_id but the task cannot be found (%s)", job.id, exc)
+            await self._store.save(
+                job.with_changes(state=JobState.FAILED, finished_at=self._clock(), error_code="unknown_submission")
+            )
+            return True
+        await self._accepted(job, status)
+        return True
+
+    async def _accepted(self, job: Job, status: TaskStatus) -> None:
+        now = self._clock()
+        est = await self._estimate(job)
+        job = job.with_changes(
+            state=JobState.SUBMITTED,
+            task_id=status.task_id or job.request_id,
+            submitted_at=now,
+            submit_attempts=job.submit_attempts + 1,
+            next_poll_at=now
+            + schedule.next_poll_delay(0, est, min_s=self._settings.poll_min_s, max_s=self._settings.poll_max_s),
+        )
+        job = _apply_status(job, status, now)
+        await self._store.save(job)
+        await self._store.drop_input_image(job.id)
+        log.info("job %s submitted task=%s", job.id, job.task_id)
+        await self._show(job, est)
+
+    def _pause(self, seconds: float) -> None:
+        self._submit_paused_until = max(self._submit_paused_until, self._clock() + seconds)
+
+    # -- polling ---------------------------------------------------------------------------------
+
+    async def _poll_due(self, in_flight: list[Job]) -> None:
+        now = self._clock()
+        due = [j for j in in_flight if j.next_poll_at is None or j.next_poll_at <= now]
+        limiter = asyncio.Semaphore(8)
+
+        async def one(job: Job) -> None:
+            async with limiter:
+                await self._poll(job)
+
+        await asyncio.gather(*(one(j) for j in due))
+
+    async def _poll(self, job: Job) -> None:
+        task_id = job.task_id or job.request_id
+        est = await self._estimate(job)
+        try:
+            status: TaskStatus | None = await self._client.fetch(task_id)
+        except errors.ContentRejected as exc:
+            status = TaskStatus(task_id, "FAIL", detail=str(exc))
+            job = job.with_changes(error_code="content_rejected")
+        except errors.TaskNotFound:
+            log.error("job %s: provider lost task %s", job.id, task_id)
+            status = TaskStatus(task_id, "FAIL", detail="task not found")
+        except errors.ProviderError as exc:
+            log.warning("job %s: poll failed (%s); trying later", job.id, exc)
+            status = None
+        now = self._clock()
+        if status is None:
+            job = job.with_changes(next_poll_at=now + self._settings.poll_max_s)
+        else:
+            job = _apply_status(job.with_changes(polls=job.polls + 1), status, now)
+        if job.state in IN_FLIGHT:
+            if now >= job.deadline_at:
+                job = job.with_changes(state=JobState.EXPIRED, finished_at=now, error_code="deadline")
+            elif status is not None:
+                elapsed = now - (job.submitted_at or now)
+                job = job.with_changes(
+                    next_poll_at=now
+                    + schedule.next_poll_delay(
+                        elapsed, est, min_s=self._settings.poll_min_s, max_s=self._settings.poll_max_s
+                    )
+                )
+        await self._store.save(job)
+        if job.state in OUTCOMES:
+            self._estimates.pop(job.options.schedule_key(), None)
+            log.info("job %s %s after %d polls", job.id, job.state.value, job.polls)
+
+    # -- progress --------------------------------------------------------------------------------
+
+    async def _show_progress(self) -> None:
+        now = self._clock()
+        every = self._settings.progress_every_s
+        active = await self._store.jobs_in(IN_FLIGHT | {JobState.QUEUED}, limit=5000)
+        self._last_shown = {j.id: self._last_shown.get(j.id, 0.0) for j in active}
+        for job in active:
+            if now - self._last_shown[job.id] >= every:
+                await self._show(job, await self._estimate(job))
+
+    async def _show(self, job: Job, est: schedule.Estimate) -> None:
+        now = self._clock()
+        self._last_shown[job.id] = now
+        position = await self._store.queue_position(job) if job.state is JobState.QUEUED else 0
+        elapsed = now - job.submitted_at if job.submitted_at else 0.0
+        await self._notifier.show(
+            JobView(
+                job=job, now=now, position=position, expected_s=est.expected_s, progress=schedule.progress(elapsed, est)
+            )
+        )
+
+    async def _estimate(self, job: Job) -> schedule.Estimate:
+        key = job.options.schedule_key()
+        if key not in self._estimates:
+            history = await self._store.durations(key)
+            self._estimates[key] = schedule.estimate(history, schedule.prior_seconds(job.options))
+        return self._estimates[key]
+
+
+def _apply_status(job: Job, status: TaskStatus, now: float) -> Job:
+    if status.status == "SUCCESS":
+        return job.with_changes(
+            state=JobState.SUCCEEDED, finished_at=now, video_url=status.video_url, cover_url=status.cover_url
+        )
+    if status.status == "FAIL":
+        return job.with_changes(
+            state=JobState.FAILED,
+            finished_at=now,
+            error_code=job.error_code or "generation_failed",
+            error_detail=status.detail[:200],
+        )
+    return job.with_changes(state=JobState.PROCESSING) if job.state is JobState.SUBMITTED and job.polls else job
+
+
+def _refusal_code(exc: errors.ProviderError) -> str:
+    if isinstance(exc, errors.ContentRejected):
+        return "content_rejected"
+    if isinstance(exc, errors.AuthFailed | errors.AccountProblem):
+        return "provider_account"
+    return "invalid_request"

@@ -1,0 +1,169 @@
+"""Plain data shared by every layer. Imports nothing of ours.
+
+Money is an ``int`` of micro-credits (1 credit = 1,000,000), so sums are exact; times are UTC epoch
+seconds as ``float``; Discord ids are ``int`` snowflakes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+MICROS = 1_000_000
+
+
+class JobState(StrEnum):
+    """Where a job is in its life; see DESIGN.md "A job's life"."""
+
+    QUEUED = "queued"  # price reserved, waiting for a provider slot
+    SUBMITTED = "submitted"  # the provider accepted it; task id stored
+    PROCESSING = "processing"  # the provider said PROCESSING at least once
+    SUCCEEDED = "succeeded"  # the provider has a video; not yet in the member's reply
+    FAILED = "failed"  # ended without a video (reason in error_code)
+    EXPIRED = "expired"  # passed its deadline while the provider was still working
+    DELIVERED = "delivered"  # the video is in the member's reply
+
+
+IN_FLIGHT = frozenset({JobState.SUBMITTED, JobState.PROCESSING})
+OUTCOMES = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.EXPIRED})
+
+
+class Charge(StrEnum):
+    """What became of a job's reserved price."""
+
+    RESERVED = "reserved"  # counted against the budget; the provider may not have billed yet
+    RELEASED = "released"  # given back: the provider never accepted the job
+
+
+@dataclass(frozen=True, slots=True)
+class VideoOptions:
+    """What the member asked the provider for; ``None`` means the provider's default."""
+
+    model: str
+    size: str | None = None
+    duration: int | None = None
+    fps: int | None = None
+    quality: str | None = None
+    with_audio: bool = False
+
+    def schedule_key(self) -> str:
+        """Name the group of jobs whose durations predict each other."""
+        return "|".join(str(v) for v in (self.model, self.size, self.duration, self.fps, self.quality, self.with_audio))
+
+    def summary(self) -> str:
+        """Describe the options in a short line, defaults left out."""
+        parts = [self.model]
+        if self.size:
+            parts.append(self.size)
+        if self.duration:
+            parts.append(f"{self.duration}s")
+        if self.fps:
+            parts.append(f"{self.fps} fps")
+        if self.quality:
+            parts.append(self.quality)
+        if self.with_audio:
+            parts.append("audio")
+        return " · ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """Where the member's live reply is, and how to reach it from any process."""
+
+    guild_id: int
+    channel_id: int
+    message_id: int
+    application_id: int
+    interaction_token: str | None = None  # None for mention replies, or once the token is spent
+    token_expires_at: float = 0.0
+    upload_limit: int = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One generation request, persisted before anything is sent to the provider."""
+
+    id: str
+    user_id: int
+    kind: str  # "text" or "image"
+    prompt: str
+    options: VideoOptions
+    delivery: Delivery
+    price: int
+    created_at: float
+    state: JobState = JobState.QUEUED
+    charge: Charge = Charge.RESERVED
+    task_id: str | None = None
+    submit_attempts: int = 0
+    submitted_at: float | None = None
+    finished_at: float | None = None
+    delivered_at: float | None = None
+    next_poll_at: float | None = None
+    polls: int = 0
+    deadline_at: float = 0.0
+    video_url: str | None = None
+    cover_url: str | None = None
+    error_code: str | None = None
+    error_detail: str | None = None
+
+    @property
+    def request_id(self) -> str:
+        """Return the id the provider sees, unique per job, so a resubmission is recognised."""
+        return f"reelbot-{self.id}"
+
+    @property
+    def guild_id(self) -> int:
+        """Return the server this job is charged to."""
+        return self.delivery.guild_id
+
+    def with_changes(self, **changes: object) -> Job:
+        """Return a copy with the given fields replaced."""
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class Quota:
+    """What is left for a member and their server, and when each resets."""
+
+    guild_cap: int
+    guild_spent: int
+    guild_resets_at: float
+    member_limit: int
+    member_used: int
+    member_resets_at: float | None
+    price: int
+
+    @property
+    def guild_left(self) -> int:
+        """Return the credits left today, never below zero."""
+        return max(0, self.guild_cap - self.guild_spent)
+
+    @property
+    def member_left(self) -> int:
+        """Return the generations left this hour, never below zero."""
+        return max(0, self.member_limit - self.member_used)
+
+
+@dataclass(frozen=True, slots=True)
+class GuildSettings:
+    """Per-server settings a moderator changes at runtime (the database, not the environment)."""
+
+    guild_id: int
+    daily_budget: int | None = None  # None: the operator's default
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def credits_to_micros(value: str | Decimal | float) -> int:
+    """Convert a credit amount to exact micro-credits; raise ValueError for junk or negatives."""
+    amount = Decimal(str(value).strip())
+    if not amount.is_finite() or amount < 0:
+        raise ValueError(f"not a non-negative amount: {value!r}")
+    return int((amount * MICROS).to_integral_value())
+
+
+def format_credits(micros: int) -> str:
+    """Show micro-credits as a short decimal: 1500000 -> '1.5', 100000 -> '0.1'."""
+    text = f"{Decimal(micros) / MICROS:.6f}".rstrip("0").rstrip(".")
+    return text or "0"

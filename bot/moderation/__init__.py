@@ -1,0 +1,1 @@
+"""Guild policy: what may be asked for, by whom, and where."""

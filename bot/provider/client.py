@@ -1,0 +1,193 @@
+"""The two CogVideoX calls and the result download, over the application's shared session.
+
+A submit is never retried blindly: only a connection that was never made is tried again here.
+Any other doubt is left to the runner, which resubmits with the *same* request_id, so the provider
+answers 1231 instead of starting a second paid job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bot.provider import errors
+
+log = logging.getLogger(__name__)
+
+SUBMIT_PATH = "/api/paas/v4/videos/generations"
+RESULT_PATH = "/api/paas/v4/async-result/{id}"
+
+
+@dataclass(frozen=True, slots=True)
+class TaskStatus:
+    """The provider's view of one task."""
+
+    task_id: str
+    status: str  # PROCESSING, SUCCESS or FAIL
+    video_url: str | None = None
+    cover_url: str | None = None
+    detail: str = ""
+
+
+class VideoTooLarge(Exception):
+    """The result is larger than the cap the caller gave; nothing was kept."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        super().__init__(f"video larger than cap ({size} bytes read)")
+
+
+class CogVideoClient:
+    """A small client for ``videos/generations`` and ``async-result``."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        base_url: str,
+        api_key: str,
+        timeout_s: float = 30.0,
+        fetch_retries: int = 3,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self._session = session
+        self._base = base_url.rstrip("/")
+        self._headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
+        self._timeout = aiohttp.ClientTimeout(total=timeout_s, sock_connect=10)
+        self._fetch_retries = fetch_retries
+        self._sleep = sleep
+        self._rand = rand
+
+    async def submit(self, body: dict[str, object]) -> TaskStatus:
+        """Create a generation task.
+
+        Raises:
+            ProviderError: a typed subclass; ProviderUnreachable only if the request never left.
+        """
+        for attempt in range(3):
+            try:
+                data = await self._request("POST", SUBMIT_PATH, json_body=body)
+            except errors.ProviderUnreachable:
+                if attempt == 2:
+                    raise
+                await self._sleep(self._backoff(attempt))
+                continue
+            return _task_status(data)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def fetch(self, task_id: str) -> TaskStatus:
+        """Read a task's state, retrying transient failures a bounded number of times.
+
+        Raises:
+            ProviderError: a typed subclass once retries are spent, or at once when not retryable.
+        """
+        path = RESULT_PATH.format(id=task_id)
+        for attempt in range(self._fetch_retries + 1):
+            try:
+                data = await self._request("GET", path)
+            except errors.ProviderError as exc:
+                if not exc.retryable or attempt == self._fetch_retries:
+                    raise
+                delay = exc.retry_after if isinstance(exc, errors.RateLimited) else self._backoff(attempt)
+                log.warning("provider fetch of %s failed (%s); retry %d in %.1fs", task_id, exc, attempt + 1, delay)
+                await self._sleep(delay)
+                continue
+            status = _task_status(data)
+            return (
+                status
+                if status.task_id
+                else TaskStatus(task_id, status.status, status.video_url, status.cover_url, status.detail)
+            )
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def download(self, url: str, dest: Path, *, max_bytes: int) -> int:
+        """Stream ``url`` to ``dest``; stop and delete it as soon as it passes ``max_bytes``.
+
+        Raises:
+            VideoTooLarge: the file is larger than ``max_bytes`` (declared or counted).
+            ProviderError: the download failed (status, connection, timeout).
+        """
+        timeout = aiohttp.ClientTimeout(total=600, sock_connect=10, sock_read=60)
+        try:
+            async with self._session.get(url, timeout=timeout) as resp:
+                if resp.status != 200:
+                    raise errors.classify(resp.status, None)
+                if resp.content_length is not None and resp.content_length > max_bytes:
+                    raise VideoTooLarge(resp.content_length)
+                size = 0
+                with open(dest, "wb") as out:  # noqa: ASYNC230 - 256 KiB writes between network reads
+                    async for chunk in resp.content.iter_chunked(256 * 1024):
+                        size += len(chunk)
+                        if size > max_bytes:
+                            raise VideoTooLarge(size)
+                        out.write(chunk)  # small blocking writes; fine next to network reads
+                return size
+        except VideoTooLarge:
+            _discard(dest)
+            raise
+        except TimeoutError:
+            _discard(dest)
+            raise errors.ProviderTimeout("download timed out") from None
+        except aiohttp.ClientError as exc:
+            _discard(dest)
+            raise errors.ServerError(f"download failed: {type(exc).__name__}") from None
+
+    def _backoff(self, attempt: int) -> float:
+        return float(min(0.5 * 2**attempt, 8.0) * (0.75 + 0.25 * self._rand()))
+
+    async def _request(self, method: str, path: str, *, json_body: object = None) -> dict[str, Any]:
+        url = self._base + path
+        try:
+            async with self._session.request(
+                method, url, json=json_body, headers=self._headers, timeout=self._timeout
+            ) as resp:
+                raw = await resp.read()
+                status = resp.status
+        except aiohttp.ClientConnectorError as exc:
+            raise errors.ProviderUnreachable(f"cannot connect: {type(exc).__name__}") from None
+        except TimeoutError:
+            raise errors.ProviderTimeout(f"{method} {path} timed out") from None
+        except aiohttp.ClientError as exc:
+            raise errors.ServerError(f"{method} {path}: {type(exc).__name__}") from None
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            if status >= 400:
+                raise errors.classify(status, None) from None
+            raise errors.MalformedResponse(f"HTTP {status}, not JSON ({raw[:40]!r})") from None
+        if status >= 400 or (isinstance(data, dict) and isinstance(data.get("error"), dict)):
+            raise errors.classify(status, data)
+        if not isinstance(data, dict):
+            raise errors.MalformedResponse(f"HTTP {status}, JSON but not an object")
+        return data
+
+
+def _discard(path: Path) -> None:
+    path.unlink(missing_ok=True)
+
+
+def _task_status(data: dict[str, Any]) -> TaskStatus:
+    status = str(data.get("task_status") or "").upper()
+    if status not in {"PROCESSING", "SUCCESS", "FAIL"}:
+        raise errors.MalformedResponse(f"unknown task_status {status!r}")
+    video = cover = None
+    results = data.get("video_result")
+    if isinstance(results, list) and results and isinstance(results[0], dict):
+        video = results[0].get("url") or None
+        cover = results[0].get("cover_image_url") or None
+    if status == "SUCCESS" and not video:
+        raise errors.MalformedResponse("SUCCESS without a video url")
+    detail = ""
+    if status == "FAIL":
+        err = data.get("error")
+        detail = str((err.get("message") if isinstance(err, dict) else None) or data.get("message") or "")[:200]
+    return TaskStatus(str(data.get("id") or ""), status, video, cover, detail)

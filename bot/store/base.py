@@ -1,0 +1,88 @@
+"""The Store interface: task-shaped methods that take and return plain models."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.models import GuildSettings, Job, JobState
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """The limits a new job must fit, checked in the same transaction that reserves its price."""
+
+    daily_cap: int  # micro-credits for the guild's UTC day
+    day: str  # "YYYY-MM-DD", UTC
+    day_resets_at: float
+    hourly_limit: int  # generations per member per rolling hour
+    hour_since: float  # created_at lower bound of the rolling hour
+
+
+class Store(Protocol):
+    """Persistence for jobs, budgets and guild settings."""
+
+    async def admit(self, job: Job, *, admission: Admission, image: str | None) -> Job:
+        """Reserve the job's price and persist it as QUEUED, atomically.
+
+        Raises:
+            BudgetExhausted: the guild's daily cap cannot cover the price.
+            MemberLimitReached: the member has used their hourly generations.
+        """
+        ...
+
+    async def get_job(self, job_id: str) -> Job | None:
+        """Return the job, or None."""
+        ...
+
+    async def save(self, job: Job) -> None:
+        """Write every mutable field of ``job``."""
+        ...
+
+    async def release(self, job: Job) -> Job:
+        """Give the job's price back to the budget (once) and save ``job``."""
+        ...
+
+    async def input_image(self, job_id: str) -> str | None:
+        """Return the data URI of an image job's picture."""
+        ...
+
+    async def drop_input_image(self, job_id: str) -> None:
+        """Forget the picture once the provider has it."""
+        ...
+
+    async def jobs_in(self, states: frozenset[JobState], *, limit: int = 500) -> list[Job]:
+        """Return jobs in any of ``states``, oldest first."""
+        ...
+
+    async def count_in(self, states: frozenset[JobState]) -> int:
+        """Count jobs in any of ``states``."""
+        ...
+
+    async def queue_position(self, job: Job) -> int:
+        """Return 1 + the number of QUEUED jobs created before ``job``."""
+        ...
+
+    async def spent(self, guild_id: int, day: str) -> int:
+        """Return the micro-credits reserved by the guild's jobs on ``day`` (released ones excluded)."""
+        ...
+
+    async def member_usage(self, guild_id: int, user_id: int, since: float) -> tuple[int, float | None]:
+        """Return the member's counted jobs since ``since`` and the oldest one's creation time."""
+        ...
+
+    async def durations(self, schedule_key: str, *, limit: int = 50) -> list[float]:
+        """Return recent provider durations (submit to result) of finished jobs with this key."""
+        ...
+
+    async def guild_settings(self, guild_id: int) -> GuildSettings:
+        """Return the guild's settings (defaults if never set)."""
+        ...
+
+    async def set_daily_budget(self, guild_id: int, micros: int | None, *, by: int, at: float) -> None:
+        """Set (or with None, reset to default) the guild's daily budget."""
+        ...
+
+    async def close(self) -> None:
+        """Release the connection."""
+        ...

@@ -1,0 +1,1 @@
+"""Discord presentation: job embeds, refusals, and the notifier that edits members' replies."""

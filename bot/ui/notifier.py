@@ -1,0 +1,183 @@
+"""The Discord notifier: edits each member's reply, through the interaction token while it lives,
+then through the bot token, and as a last resort in a new channel message.
+
+One edit in flight per reply; newer progress supersedes older (coalesced); the final state waits
+for the edit in flight and replaces anything pending.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from pathlib import Path
+
+import aiohttp
+import discord
+from discord.http import handle_message_parameters
+from discord.webhook.async_ import async_context
+
+from bot.jobs.notify import JobView
+from bot.models import Delivery, Job
+from bot.store.base import Store
+from bot.ui.render import Rendered, mentions_for, render
+
+log = logging.getLogger(__name__)
+
+_TOKEN_DEAD = {50027, 10015}  # Invalid Webhook Token; Unknown Webhook
+_UPLOAD_REJECTED = {40005, 50045}
+
+
+class _Pacer:
+    """Per-key serial execution where only the latest pending action survives."""
+
+    def __init__(self) -> None:
+        self._pending: dict[str, Callable[[], Awaitable[None]]] = {}
+        self._running: dict[str, asyncio.Task[None]] = {}
+
+    def submit(self, key: str, action: Callable[[], Awaitable[None]]) -> None:
+        self._pending[key] = action
+        if key not in self._running:
+            self._running[key] = asyncio.create_task(self._drain(key))
+
+    async def _drain(self, key: str) -> None:
+        try:
+            while key in self._pending:
+                action = self._pending.pop(key)
+                try:
+                    await action()
+                except Exception:
+                    log.exception("edit for %s failed", key)
+        finally:
+            self._running.pop(key, None)
+
+    async def settle(self, key: str) -> None:
+        """Drop what is pending for ``key`` and wait for the action in flight."""
+        self._pending.pop(key, None)
+        task = self._running.get(key)
+        if task is not None:
+            await asyncio.shield(task)
+
+    async def close(self) -> None:
+        self._pending.clear()
+        for task in list(self._running.values()):
+            task.cancel()
+
+
+class DiscordNotifier:
+    """Implements bot.jobs.notify.Notifier for Discord."""
+
+    def __init__(
+        self,
+        client: discord.Client,
+        session: aiohttp.ClientSession,
+        store: Store,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._client = client
+        self._session = session
+        self._store = store
+        self._clock = clock
+        self._pacer = _Pacer()
+
+    async def show(self, view: JobView) -> None:
+        """Queue an edit of the member's reply (latest wins)."""
+        self._pacer.submit(view.job.id, lambda: self._edit_quietly(view))
+
+    async def deliver(self, view: JobView) -> bool:
+        """Post the final state; return True once the member can see it."""
+        await self._pacer.settle(view.job.id)
+        rendered = render(view)
+        if view.video is not None:
+            if await self._edit(view.job, rendered, video=view.video):
+                return True
+            log.warning("job %s: upload refused; posting a link instead", view.job.id)
+            rendered = render(_as_link(view))
+        return await self._edit(view.job, rendered)
+
+    async def close(self) -> None:
+        """Cancel edits in flight (shutdown)."""
+        await self._pacer.close()
+
+    async def _edit_quietly(self, view: JobView) -> None:
+        await self._edit(view.job, render(view))
+
+    async def _edit(self, job: Job, rendered: Rendered, *, video: Path | None = None) -> bool:
+        job = await self._store.get_job(job.id) or job  # the delivery target may have moved
+        d = job.delivery
+        if d.interaction_token and self._clock() < d.token_expires_at:
+            try:
+                await self._edit_by_token(job, rendered, video)
+                return True
+            except discord.HTTPException as exc:
+                if video is not None and (exc.code in _UPLOAD_REJECTED or exc.status == 413):
+                    return False
+                if exc.code in _TOKEN_DEAD or exc.status == 401:
+                    log.info("job %s: interaction token no longer valid (%s); using the bot token", job.id, exc.code)
+                else:
+                    log.warning("job %s: token edit failed (%s %s); using the bot token", job.id, exc.status, exc.code)
+                job = job.with_changes(delivery=_without_token(d))
+                await self._store.save(job)
+        return await self._edit_by_bot(job, rendered, video)
+
+    async def _edit_by_token(self, job: Job, rendered: Rendered, video: Path | None) -> None:
+        d = job.delivery
+        assert d.interaction_token is not None
+        with handle_message_parameters(
+            content=rendered.content,
+            embed=rendered.embed,
+            allowed_mentions=mentions_for(job.user_id),
+            attachments=[_file(job, video)] if video else discord.utils.MISSING,
+        ) as params:
+            await async_context.get().edit_original_interaction_response(
+                d.application_id,
+                d.interaction_token,
+                session=self._session,
+                payload=params.payload,
+                multipart=params.multipart,
+                files=params.files,
+            )
+
+    async def _edit_by_bot(self, job: Job, rendered: Rendered, video: Path | None) -> bool:
+        d = job.delivery
+        channel = self._client.get_partial_messageable(d.channel_id, guild_id=d.guild_id)
+        try:
+            await channel.get_partial_message(d.message_id).edit(
+                content=rendered.content,
+                embed=rendered.embed,
+                allowed_mentions=mentions_for(job.user_id),
+                attachments=[_file(job, video)] if video else discord.utils.MISSING,
+            )
+            return True
+        except discord.HTTPException as exc:
+            if video is not None and (exc.code in _UPLOAD_REJECTED or exc.status == 413):
+                return False
+            log.warning("job %s: editing the reply failed (%s %s); posting a new message", job.id, exc.status, exc.code)
+        try:
+            message = await channel.send(
+                content=rendered.content,
+                embed=rendered.embed,
+                allowed_mentions=mentions_for(job.user_id),
+                file=_file(job, video) if video else discord.utils.MISSING,
+            )
+        except discord.HTTPException as exc:
+            log.error("job %s: cannot post in channel %s (%s %s)", job.id, d.channel_id, exc.status, exc.code)
+            return False
+        moved = job.with_changes(delivery=_without_token(d, message_id=message.id))
+        await self._store.save(moved)
+        return True
+
+
+def _without_token(d: Delivery, *, message_id: int | None = None) -> Delivery:
+    return replace(d, interaction_token=None, message_id=d.message_id if message_id is None else message_id)
+
+
+def _file(job: Job, video: Path) -> discord.File:
+    return discord.File(video, filename=f"reelbot-{job.id}.mp4")
+
+
+def _as_link(view: JobView) -> JobView:
+    return replace(view, video=None)

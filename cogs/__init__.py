@@ -1,0 +1,1 @@
+"""Thin discord.py extensions: parse the interaction, call bot/, render. Loaded by walking this package."""

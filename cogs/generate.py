@@ -1,0 +1,270 @@
+"""/video, /animate, the "Animate image" message command, and mention replies."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+import discord
+from discord import app_commands
+from discord.app_commands import Choice
+from discord.ext import commands
+
+from bot.app import ReelBot, Services
+from bot.errors import InvalidImage, NotInGuild, UserFacingError
+from bot.jobs.service import JobRequest
+from bot.media import check_declared, download_image, normalise_image
+from bot.models import Delivery, Job, VideoOptions
+from bot.moderation.prompts import clean_prompt
+from bot.provider.options import ALL_SIZES, MODELS, validate_options
+from bot.ui.replies import refuse
+from bot.ui.text import refusal
+
+log = logging.getLogger(__name__)
+
+DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024
+_IMAGE_EXT = re.compile(r"\.(png|jpe?g|webp|gif|bmp)(\?|$)", re.IGNORECASE)
+
+SIZES = [Choice(name=s, value=s) for s in ALL_SIZES]
+MODEL_CHOICES = [Choice(name=m, value=m) for m in MODELS]
+DURATIONS = [Choice(name="5 seconds", value=5), Choice(name="10 seconds", value=10)]
+FPS = [Choice(name="30 fps", value=30), Choice(name="60 fps", value=60)]
+QUALITIES = [Choice(name="quality (slower, finer)", value="quality"), Choice(name="speed (faster)", value="speed")]
+OPTION_HELP = {
+    "size": "Width x height of the video (depends on the model)",
+    "duration": "How long the video is",
+    "fps": "Frames per second",
+    "quality": "Finer detail or a faster result",
+    "with_audio": "Add AI sound effects",
+    "model": "Which CogVideoX model to use",
+}
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A picture to animate, as Discord describes it (nothing downloaded yet)."""
+
+    url: str
+    content_type: str | None = None
+    size: int = 0
+
+
+def _options(
+    services: Services,
+    size: Choice[str] | None,
+    duration: Choice[int] | None,
+    fps: Choice[int] | None,
+    quality: Choice[str] | None,
+    with_audio: bool,
+    model: Choice[str] | None,
+) -> VideoOptions:
+    return VideoOptions(
+        model=model.value if model else services.settings.video_model,
+        size=size.value if size else None,
+        duration=duration.value if duration else None,
+        fps=fps.value if fps else None,
+        quality=quality.value if quality else None,
+        with_audio=with_audio,
+    )
+
+
+def _picture_of(message: discord.Message) -> Picture | None:
+    """Return the first picture of a message: attachments first, then embed images."""
+    for att in message.attachments:
+        if (att.content_type or "").startswith("image/") or _IMAGE_EXT.search(att.filename):
+            return Picture(att.url, att.content_type, att.size)
+    for embed in message.embeds:
+        for url in (embed.image.url, embed.thumbnail.url):
+            if url:
+                return Picture(url)
+    return None
+
+
+class Generate(commands.Cog):
+    """Make videos from prompts and pictures."""
+
+    def __init__(self, bot: ReelBot) -> None:
+        self.bot = bot
+        assert bot.services is not None
+        self.services: Services = bot.services
+        self.animate_menu = app_commands.ContextMenu(name="Animate image", callback=self.animate_message)
+        self.animate_menu.guild_only = True
+
+    async def cog_load(self) -> None:
+        """Register the message command (context menus cannot live inside a cog class)."""
+        self.bot.tree.add_command(self.animate_menu)
+
+    async def cog_unload(self) -> None:
+        """Remove the message command."""
+        self.bot.tree.remove_command(self.animate_menu.name, type=self.animate_menu.type)
+
+    @app_commands.command(name="video", description="Make a short video from a text prompt")
+    @app_commands.guild_only()
+    @app_commands.describe(prompt="What the video should show (up to 512 characters)", **OPTION_HELP)
+    @app_commands.choices(size=SIZES, duration=DURATIONS, fps=FPS, quality=QUALITIES, model=MODEL_CHOICES)  # type: ignore[misc]
+    async def video(
+        self,
+        interaction: discord.Interaction,
+        prompt: app_commands.Range[str, 1, 2000],
+        size: Choice[str] | None = None,
+        duration: Choice[int] | None = None,
+        fps: Choice[int] | None = None,
+        quality: Choice[str] | None = None,
+        with_audio: bool = False,
+        model: Choice[str] | None = None,
+    ) -> None:
+        """Make a short video from a text prompt."""
+        options = _options(self.services, size, duration, fps, quality, with_audio, model)
+        await self._from_interaction(interaction, prompt=prompt, options=options, picture=None)
+
+    @app_commands.command(name="animate", description="Bring a picture to life as a short video")
+    @app_commands.guild_only()
+    @app_commands.describe(
+        image="The picture to animate (PNG, JPEG, WebP or GIF)", prompt="How it should move (optional)", **OPTION_HELP
+    )
+    @app_commands.choices(size=SIZES, duration=DURATIONS, fps=FPS, quality=QUALITIES, model=MODEL_CHOICES)  # type: ignore[misc]
+    async def animate(
+        self,
+        interaction: discord.Interaction,
+        image: discord.Attachment,
+        prompt: app_commands.Range[str, 1, 2000] | None = None,
+        size: Choice[str] | None = None,
+        duration: Choice[int] | None = None,
+        fps: Choice[int] | None = None,
+        quality: Choice[str] | None = None,
+        with_audio: bool = False,
+        model: Choice[str] | None = None,
+    ) -> None:
+        """Bring a picture to life as a short video."""
+        options = _options(self.services, size, duration, fps, quality, with_audio, model)
+        picture = Picture(image.url, image.content_type or "application/octet-stream", image.size)
+        await self._from_interaction(interaction, prompt=prompt or "", options=options, picture=picture)
+
+    async def animate_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        """Animate the first picture of a message (Apps → Animate image)."""
+        picture = _picture_of(message)
+        if picture is None:
+            await refuse(interaction, InvalidImage(reason="missing"))
+            return
+        options = VideoOptions(model=self.services.settings.video_model)
+        await self._from_interaction(interaction, prompt="", options=options, picture=picture)
+
+    # -- the shared path -------------------------------------------------------------------------
+
+    async def _from_interaction(
+        self, interaction: discord.Interaction, *, prompt: str, options: VideoOptions, picture: Picture | None
+    ) -> None:
+        try:
+            if interaction.guild_id is None:
+                raise NotInGuild
+            clean_prompt(prompt, required=picture is None)
+            validate_options(options)
+            if picture is not None:
+                check_declared(picture.content_type, picture.size)
+            await self.services.jobs.precheck(interaction.guild_id, interaction.user.id)
+        except UserFacingError as err:
+            await refuse(interaction, err)
+            return
+        # Everything above is local and quick; the 3-second acknowledgement comes now.
+        callback = await interaction.response.defer(thinking=True)
+        message_id = (
+            callback.message_id if callback and callback.message_id else (await interaction.original_response()).id
+        )
+        guild = interaction.guild
+        delivery = Delivery(
+            guild_id=interaction.guild_id,
+            channel_id=interaction.channel_id or 0,
+            message_id=message_id,
+            application_id=interaction.application_id,
+            interaction_token=interaction.token,
+            token_expires_at=interaction.created_at.timestamp() + self.services.settings.interaction_token_ttl,
+            upload_limit=guild.filesize_limit if guild else DEFAULT_UPLOAD_LIMIT,
+        )
+        try:
+            job = await self._admit(interaction.user.id, prompt, options, picture, delivery)
+        except UserFacingError as err:
+            log.info("refused after defer for user=%s guild=%s: %s", interaction.user.id, interaction.guild_id, err)
+            await interaction.edit_original_response(
+                content=refusal(err), allowed_mentions=discord.AllowedMentions.none()
+            )
+            return
+        await self.services.runner.announce(job.id)
+
+    async def _admit(
+        self, user_id: int, prompt: str, options: VideoOptions, picture: Picture | None, delivery: Delivery
+    ) -> Job:
+        image = None
+        if picture is not None:
+            data = await download_image(self.services.session, picture.url)
+            image = await normalise_image(data)
+        return await self.services.jobs.request(
+            JobRequest(
+                user_id=user_id,
+                kind="image" if picture else "text",
+                prompt=prompt,
+                options=options,
+                delivery=delivery,
+                image=image,
+            )
+        )
+
+    # -- mention replies ---------------------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        """Animate the picture a member attaches or replies to when they mention the bot."""
+        me = self.bot.user
+        if message.author.bot or message.guild is None or me is None or me not in message.mentions:
+            return
+        prompt = re.sub(rf"<@!?{me.id}>", " ", message.content)
+        picture = _picture_of(message)
+        replied = message.reference.resolved if message.reference else None
+        if picture is None and isinstance(replied, discord.Message):
+            picture = _picture_of(replied)
+            if picture is None and not self.bot.intents.message_content:
+                await self._reply(
+                    message,
+                    "I can't see the picture in the message you replied to. Use "
+                    "**Apps → Animate image** on that message, or attach the picture "
+                    "to your mention.",
+                )
+                return
+        options = VideoOptions(model=self.services.settings.video_model)
+        try:
+            clean_prompt(prompt, required=picture is None)
+            if picture is not None:
+                check_declared(picture.content_type, picture.size)
+            await self.services.jobs.precheck(message.guild.id, message.author.id)
+        except UserFacingError as err:
+            log.info("refused mention from user=%s guild=%s: %s", message.author.id, message.guild.id, err)
+            await self._reply(message, refusal(err))
+            return
+        reply = await self._reply(message, "⏳ Getting your video ready…")
+        if reply is None:
+            return
+        delivery = Delivery(
+            guild_id=message.guild.id,
+            channel_id=message.channel.id,
+            message_id=reply.id,
+            application_id=self.bot.application_id or 0,
+            upload_limit=message.guild.filesize_limit,
+        )
+        try:
+            job = await self._admit(message.author.id, prompt, options, picture, delivery)
+        except UserFacingError as err:
+            await reply.edit(content=refusal(err), allowed_mentions=discord.AllowedMentions.none())
+            return
+        await self.services.runner.announce(job.id)
+
+    async def _reply(self, message: discord.Message, text: str) -> discord.Message | None:
+        try:
+            return await message.reply(text, mention_author=False, allowed_mentions=discord.AllowedMentions.none())
+        except discord.HTTPException as exc:
+            log.warning("cannot reply in channel %s (%s %s)", message.channel.id, exc.status, exc.code)
+            return None
+
+
+async def setup(bot: ReelBot) -> None:
+    """Load the cog."""
+    await bot.add_cog(Generate(bot))
