@@ -1,0 +1,1 @@
+"""Local stand-ins for Discord (REST + Gateway) and for the CogVideoX API, over real sockets."""

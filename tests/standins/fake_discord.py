@@ -1,0 +1,473 @@
+"""A small Discord: the REST routes and the Gateway that an unmodified discord.py 2.7 uses.
+
+It keeps messages in memory, records every request, enforces the interaction rules that matter
+(3-second acknowledgement, token lifetime → 401/50027), and lets a test send interactions and
+messages through the gateway and wait for what the bot does in reply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from tests.standins.snowflake import snowflake
+
+ISO = "2026-01-01T00:00:00+00:00"
+MANAGE_GUILD = 1 << 5
+MEMBER_PERMS = (1 << 10) | (1 << 11) | (1 << 15) | (1 << 16) | (1 << 31)  # view, send, attach, history, app cmds
+
+
+@dataclass
+class Request:
+    """One HTTP request the bot made."""
+
+    method: str
+    path: str
+    at: float
+    bot_auth: bool
+    status: int = 200
+
+
+@dataclass
+class Message:
+    """A message in a channel, as the stand-in keeps it."""
+
+    id: int
+    channel_id: int
+    content: str | None = None
+    embeds: list[dict[str, Any]] = field(default_factory=list)
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    files: dict[str, bytes] = field(default_factory=dict)
+    flags: int = 0
+    author_id: int = 0
+    interaction_token: str | None = None
+    allowed_mentions: dict[str, Any] | None = None
+    reference_id: int | None = None
+    history: list[dict[str, Any]] = field(default_factory=list)  # every state, oldest first
+    edits_by_token: int = 0
+    edits_by_bot: int = 0
+
+    @property
+    def title(self) -> str:
+        return str(self.embeds[0].get("title", "")) if self.embeds else ""
+
+
+@dataclass
+class Interaction:
+    """An interaction the stand-in sent, with its token's life."""
+
+    id: int
+    token: str
+    created: float
+    channel_id: int
+    user_id: int = 0
+    acked_at: float | None = None
+    callback: dict[str, Any] | None = None
+    message_id: int | None = None
+
+
+def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    # discord.py compares Content-Type to "application/json" exactly: no charset.
+    return web.Response(body=json.dumps(data).encode(), status=status,
+                        headers={"Content-Type": "application/json", **(headers or {})})
+
+
+def _error(status: int, code: int, message: str) -> web.Response:
+    return _json({"code": code, "message": message}, status)
+
+
+class FakeDiscord:
+    """REST under /api/v10 and a Gateway at /gw."""
+
+    def __init__(self, *, bot_token: str = "bot-token-for-tests.abcdefghijklmnop", premium_tier: int = 0,
+                 token_ttl: float = 900.0, ack_deadline: float = 3.0) -> None:
+        self.bot_token = bot_token
+        self.app_id = snowflake()
+        self.bot_user = {"id": str(self.app_id), "username": "reelbot", "discriminator": "0", "avatar": None,
+                         "bot": True, "global_name": "reelbot"}
+        self.guild_id = snowflake()
+        self.channel_id = snowflake()
+        self.premium_tier = premium_tier
+        self.token_ttl = token_ttl
+        self.ack_deadline = ack_deadline
+        self.messages: dict[int, Message] = {}
+        self.requests: list[Request] = []
+        self.interactions: dict[str, Interaction] = {}
+        self.commands: list[dict[str, Any]] = []
+        self.identify: dict[str, Any] | None = None
+        self.identified = asyncio.Event()
+        self.close_code_on_identify: int | None = None
+        self._sockets: list[web.WebSocketResponse] = []
+        self._seq = 0
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.base = ""
+        self.cdn: dict[str, bytes] = {}
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    async def start(self) -> str:
+        app = web.Application(client_max_size=200 * 1024 * 1024)
+        app.router.add_get("/gw", self._gateway)
+        app.router.add_get("/cdn/{name}", self._cdn)
+        app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base = f"http://127.0.0.1:{port}"
+        return self.base
+
+    async def stop(self) -> None:
+        for ws in list(self._sockets):
+            await ws.close()
+        if self._runner:
+            await self._runner.cleanup()
+
+    @property
+    def api_base(self) -> str:
+        return f"{self.base}/api/v10"
+
+    def host_file(self, name: str, data: bytes) -> str:
+        """Serve ``data`` as an attachment URL on the stand-in's CDN; return the URL."""
+        self.cdn[name] = data
+        return f"{self.base}/cdn/{name}"
+
+    async def _cdn(self, request: web.Request) -> web.Response:
+        data = self.cdn.get(request.match_info["name"])
+        if data is None:
+            return web.Response(status=404)
+        return web.Response(body=data, content_type="application/octet-stream")
+
+    # -- waiting ---------------------------------------------------------------------------------
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 20.0, what: str = "") -> Any:
+        """Wait until ``predicate()`` is truthy; return its value."""
+        async def loop() -> Any:
+            async with self._changed:
+                while not (value := predicate()):
+                    await self._changed.wait()
+                return value
+        try:
+            return await asyncio.wait_for(loop(), timeout)
+        except TimeoutError:
+            raise AssertionError(f"timed out waiting for {what or predicate}") from None
+
+    # -- the gateway -----------------------------------------------------------------------------
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await ws.send_json({"op": 10, "d": {"heartbeat_interval": 41250}})
+        try:
+            async for msg in ws:
+                if msg.type != WSMsgType.TEXT:
+                    continue
+                data = json.loads(msg.data)
+                op = data.get("op")
+                if op == 1:
+                    await ws.send_json({"op": 11})
+                elif op == 2:
+                    self.identify = data["d"]
+                    if self.close_code_on_identify:
+                        await ws.close(code=self.close_code_on_identify, message=b"Disallowed intent(s).")
+                        break
+                    await self._ready(ws)
+                elif op == 6:
+                    await ws.send_json({"op": 9, "d": False})
+        finally:
+            self._sockets.remove(ws)
+        return ws
+
+    async def _ready(self, ws: web.WebSocketResponse) -> None:
+        await self._send(ws, "READY", {
+            "v": 10, "user": self.bot_user, "guilds": [{"id": str(self.guild_id), "unavailable": True}],
+            "session_id": "session-1", "resume_gateway_url": f"{self.base.replace('http', 'ws')}/gw",
+            "application": {"id": str(self.app_id), "flags": 0},
+        })
+        await self._send(ws, "GUILD_CREATE", self.guild_payload())
+        self.identified.set()
+        await self._notify()
+
+    def guild_payload(self) -> dict[str, Any]:
+        return {
+            "id": str(self.guild_id), "name": "Test Server", "unavailable": False, "member_count": 1,
+            "premium_tier": self.premium_tier, "owner_id": "1", "features": [], "emojis": [], "stickers": [],
+            "roles": [{"id": str(self.guild_id), "name": "@everyone", "permissions": str(MEMBER_PERMS),
+                       "position": 0, "color": 0, "hoist": False, "managed": False, "mentionable": False,
+                       "flags": 0}],
+            "channels": [{"id": str(self.channel_id), "type": 0, "name": "general", "position": 0,
+                          "permission_overwrites": []}],
+            "members": [{"user": self.bot_user, "roles": [], "flags": 0, "joined_at": ISO, "deaf": False,
+                         "mute": False}],
+            "threads": [], "voice_states": [], "presences": [], "stage_instances": [],
+            "guild_scheduled_events": [], "large": False,
+        }
+
+    async def _send(self, ws: web.WebSocketResponse, event: str, data: dict[str, Any]) -> None:
+        self._seq += 1
+        await ws.send_json({"op": 0, "t": event, "s": self._seq, "d": data})
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        """Send an event to every connected gateway client."""
+        await self.wait_for(lambda: self._sockets and self.identified.is_set(), what="a gateway client")
+        for ws in list(self._sockets):
+            await self._send(ws, event, data)
+
+    # -- what a test sends -----------------------------------------------------------------------
+
+    def user(self, user_id: int | None = None, name: str = "member") -> dict[str, Any]:
+        uid = user_id or snowflake()
+        return {"id": str(uid), "username": name, "discriminator": "0", "avatar": None, "global_name": name}
+
+    async def slash(self, name: str, options: list[dict[str, Any]] | None = None, *, user: dict[str, Any] | None = None,
+                    resolved: dict[str, Any] | None = None, permissions: int = MEMBER_PERMS,
+                    command_type: int = 1, target_id: int | None = None) -> Interaction:
+        """Send an application command as a member; return the interaction."""
+        iid = snowflake()
+        token = f"interaction-token-{iid}-{'x' * 40}"
+        author = user or self.user()
+        data: dict[str, Any] = {"id": str(self._command_id(name)), "name": name, "type": command_type}
+        if options:
+            data["options"] = options
+        if resolved:
+            data["resolved"] = resolved
+        if target_id is not None:
+            data["target_id"] = str(target_id)
+        payload = {
+            "id": str(iid), "application_id": str(self.app_id), "type": 2, "token": token, "version": 1,
+            "attachment_size_limit": 10 * 1024 * 1024, "guild_id": str(self.guild_id),
+            "channel_id": str(self.channel_id),
+            "channel": {"id": str(self.channel_id), "type": 0, "name": "general", "guild_id": str(self.guild_id),
+                        "position": 0, "permission_overwrites": []},
+            "member": {"user": author, "roles": [], "flags": 0, "joined_at": ISO, "permissions": str(permissions),
+                       "deaf": False, "mute": False},
+            "app_permissions": str(MEMBER_PERMS), "locale": "en-US", "guild_locale": "en-US", "entitlements": [],
+            "authorizing_integration_owners": {"0": str(self.guild_id)}, "context": 0, "data": data,
+        }
+        interaction = Interaction(iid, token, time.time(), self.channel_id, user_id=int(author["id"]))
+        self.interactions[token] = interaction
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return interaction
+
+    def attachment(self, url: str, *, filename: str = "picture.png", size: int = 1000,
+                   content_type: str | None = "image/png") -> dict[str, Any]:
+        att = {"id": str(snowflake()), "filename": filename, "size": size, "url": url, "proxy_url": url}
+        if content_type:
+            att["content_type"] = content_type
+        return att
+
+    def message_payload(self, *, content: str = "", author: dict[str, Any] | None = None,
+                        attachments: list[dict[str, Any]] | None = None, mentions: list[dict[str, Any]] | None = None,
+                        referenced: dict[str, Any] | None = None) -> dict[str, Any]:
+        mid = snowflake()
+        author = author or self.user()
+        payload: dict[str, Any] = {
+            "id": str(mid), "channel_id": str(self.channel_id), "guild_id": str(self.guild_id), "type": 0,
+            "content": content, "author": author, "attachments": attachments or [], "embeds": [],
+            "mentions": mentions or [], "mention_roles": [], "mention_everyone": False, "pinned": False,
+            "tts": False, "timestamp": ISO, "edited_timestamp": None, "flags": 0, "components": [],
+            "member": {"roles": [], "flags": 0, "joined_at": ISO, "deaf": False, "mute": False},
+        }
+        if referenced is not None:
+            payload["type"] = 19
+            payload["message_reference"] = {"message_id": referenced["id"], "channel_id": str(self.channel_id),
+                                            "guild_id": str(self.guild_id)}
+            payload["referenced_message"] = referenced
+        return payload
+
+    async def post_message(self, payload: dict[str, Any]) -> None:
+        """A member posts a message (MESSAGE_CREATE)."""
+        await self.dispatch("MESSAGE_CREATE", payload)
+
+    def _command_id(self, name: str) -> int:
+        for cmd in self.commands:
+            if cmd["name"] == name:
+                return int(cmd["id"])
+        return snowflake()
+
+    # -- REST ------------------------------------------------------------------------------------
+
+    async def _rest(self, request: web.Request) -> web.StreamResponse:
+        path = "/" + request.match_info["tail"]
+        auth = request.headers.get("Authorization", "")
+        record = Request(request.method, path, time.time(), auth == f"Bot {self.bot_token}")
+        self.requests.append(record)
+        response = await self._route(request, path.split("/")[1:], record)
+        record.status = response.status
+        await self._notify()
+        return response
+
+    async def _route(self, request: web.Request, parts: list[str], record: Request) -> web.StreamResponse:
+        m = request.method
+        if parts[:1] in (["users"], ["oauth2"], ["gateway"], ["applications"], ["channels"]) and not record.bot_auth:
+            return _error(401, 0, "401: Unauthorized")
+        if parts == ["users", "@me"]:
+            return _json(self.bot_user)
+        if parts == ["oauth2", "applications", "@me"]:
+            return _json({"id": str(self.app_id), "name": "reelbot", "description": "", "icon": None,
+                          "bot_public": True, "bot_require_code_grant": False, "verify_key": "0" * 64,
+                          "owner": self.user(1, "owner"), "flags": 0})
+        if parts == ["gateway", "bot"]:
+            return _json({"url": f"{self.base.replace('http', 'ws')}/gw", "shards": 1,
+                          "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0,
+                                                  "max_concurrency": 1}})
+        if parts[0] == "applications" and m == "PUT":
+            return await self._sync(request)
+        if parts[0] == "interactions" and m == "POST":
+            return await self._callback(request, parts[2])
+        if parts[0] == "webhooks":
+            return await self._webhook(request, parts)
+        if parts[0] == "channels" and len(parts) >= 3 and parts[2] == "messages":
+            return await self._channel(request, int(parts[1]), int(parts[3]) if len(parts) > 3 else None)
+        return _error(404, 0, "404: Not Found")
+
+    async def _sync(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.commands = [{**c, "id": str(snowflake()), "application_id": str(self.app_id), "version": "1",
+                          "description": c.get("description", "")} for c in body]
+        return _json(self.commands)
+
+    async def _callback(self, request: web.Request, token: str) -> web.Response:
+        inter = self.interactions.get(token)
+        if inter is None:
+            return _error(404, 10062, "Unknown interaction")
+        if inter.acked_at is not None:
+            return _error(400, 40060, "Interaction has already been acknowledged.")
+        now = time.time()
+        if now - inter.created > self.ack_deadline:
+            return _error(404, 10062, "Unknown interaction")
+        payload, files = await _read_payload(request)
+        inter.acked_at, inter.callback = now, payload
+        kind = payload["type"]
+        data = payload.get("data") or {}
+        msg = Message(snowflake(), inter.channel_id, author_id=self.app_id, interaction_token=token,
+                      flags=int(data.get("flags", 0)))
+        if kind == 5:
+            msg.flags |= 128  # loading
+        _apply(msg, data, files)
+        self.messages[msg.id] = msg
+        inter.message_id = msg.id
+        resource: dict[str, Any] = {"type": kind}
+        if kind == 4:
+            resource["message"] = self.message_json(msg)
+        return _json({"interaction": {"id": str(inter.id), "type": 2, "response_message_id": str(msg.id),
+                                      "response_message_loading": kind == 5,
+                                      "response_message_ephemeral": bool(msg.flags & 64)},
+                      "resource": resource})
+
+    async def _webhook(self, request: web.Request, parts: list[str]) -> web.Response:
+        token = parts[2]
+        inter = self.interactions.get(token)
+        if inter is None or inter.message_id is None:
+            return _error(404, 10015, "Unknown Webhook")
+        if time.time() - inter.created > self.token_ttl:
+            return _error(401, 50027, "Invalid Webhook Token")
+        payload, files = await _read_payload(request)
+        original = self.messages[inter.message_id]
+        if request.method == "PATCH" and parts[3:] == ["messages", "@original"]:
+            target = original
+        elif request.method == "POST" and len(parts) == 3:
+            if original.flags & 128:  # deprecated: a follow-up right after a defer edits the original
+                target = original
+            else:
+                target = Message(snowflake(), inter.channel_id, author_id=self.app_id, interaction_token=token,
+                                 flags=int(payload.get("flags", 0)))
+                self.messages[target.id] = target
+        else:
+            return _error(405, 0, "405: Method Not Allowed")
+        target.flags &= ~128
+        target.edits_by_token += 1
+        _apply(target, payload, files)
+        return _json(self.message_json(target))
+
+    async def _channel(self, request: web.Request, channel_id: int, message_id: int | None) -> web.Response:
+        if channel_id != self.channel_id:
+            return _error(404, 10003, "Unknown Channel")
+        if request.method == "POST" and message_id is None:
+            payload, files = await _read_payload(request)
+            msg = Message(snowflake(), channel_id, author_id=self.app_id)
+            ref = payload.get("message_reference")
+            msg.reference_id = int(ref["message_id"]) if ref else None
+            _apply(msg, payload, files)
+            self.messages[msg.id] = msg
+            return _json(self.message_json(msg))
+        msg = self.messages.get(message_id or 0)
+        if msg is None or msg.flags & 64:
+            return _error(404, 10008, "Unknown Message")
+        if request.method == "GET":
+            return _json(self.message_json(msg))
+        if request.method == "PATCH":
+            payload, files = await _read_payload(request)
+            msg.flags &= ~128
+            msg.edits_by_bot += 1
+            _apply(msg, payload, files)
+            return _json(self.message_json(msg))
+        if request.method == "DELETE":
+            del self.messages[msg.id]
+            return web.Response(status=204)
+        return _error(405, 0, "405: Method Not Allowed")
+
+    def message_json(self, msg: Message) -> dict[str, Any]:
+        return {
+            "id": str(msg.id), "channel_id": str(msg.channel_id), "type": 0 if msg.reference_id is None else 19,
+            "content": msg.content or "", "author": self.bot_user, "attachments": msg.attachments,
+            "embeds": msg.embeds, "mentions": [], "mention_roles": [], "mention_everyone": False,
+            "pinned": False, "tts": False, "timestamp": ISO, "edited_timestamp": ISO, "flags": msg.flags,
+            "components": [], "application_id": str(self.app_id),
+        }
+
+    # -- assertions helpers ----------------------------------------------------------------------
+
+    def reply_to(self, interaction: Interaction) -> Message | None:
+        return self.messages.get(interaction.message_id or 0)
+
+
+async def _read_payload(request: web.Request) -> tuple[dict[str, Any], dict[str, bytes]]:
+    files: dict[str, bytes] = {}
+    if request.content_type.startswith("multipart/"):
+        payload: dict[str, Any] = {}
+        reader = await request.multipart()
+        async for part in reader:
+            if part.name == "payload_json":
+                payload = json.loads(await part.text())
+            elif part.filename:
+                files[part.filename] = bytes(await part.read())
+        return payload, files
+    if request.can_read_body:
+        return await request.json(), files
+    return {}, files
+
+
+def _apply(msg: Message, data: dict[str, Any], files: dict[str, bytes]) -> None:
+    if "content" in data:
+        msg.content = data["content"]
+    if "embeds" in data:
+        msg.embeds = data["embeds"] or []
+    if "allowed_mentions" in data:
+        msg.allowed_mentions = data["allowed_mentions"]
+    if "attachments" in data:
+        kept = []
+        for att in data["attachments"]:
+            name = att.get("filename")
+            if name in files:
+                msg.files[name] = files[name]
+                kept.append({"id": str(snowflake()), "filename": name, "size": len(files[name]),
+                             "url": f"https://cdn.invalid/{name}", "proxy_url": f"https://cdn.invalid/{name}"})
+            else:
+                kept.extend(a for a in msg.attachments if a["id"] == str(att.get("id")))
+        msg.attachments = kept
+    msg.history.append({"content": msg.content, "title": msg.title, "allowed_mentions": data.get("allowed_mentions"),
+                        "attachments": [a["filename"] for a in msg.attachments]})
