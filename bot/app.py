@@ -130,6 +130,8 @@ async def configure_discord_endpoints(settings: Settings, session: aiohttp.Clien
     url = f"{settings.discord_api_base}/gateway/bot"
     try:
         async with session.get(url, headers={"Authorization": f"Bot {settings.discord_token}"}) as resp:
+            if resp.status == 401:
+                raise discord.LoginFailure("Improper token has been passed.")
             data = await resp.json(content_type=None)
     except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
         raise ConfigError(

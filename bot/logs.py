@@ -33,11 +33,17 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+def _not_voice(record: logging.LogRecord) -> bool:
+    # reelbot never joins voice; discord.py's start-up warnings about voice libraries are noise.
+    return "voice will NOT be supported" not in record.getMessage()
+
+
 def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:
     """Log to stderr at ``level``; quieten the noisy libraries; redact secrets."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets(secrets))
+    handler.addFilter(_not_voice)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

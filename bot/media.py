@@ -86,7 +86,9 @@ def _normalise(data: bytes) -> str:
                 frame = ImageOps.exif_transpose(img.convert("RGBA" if _has_alpha(img) else "RGB"))
         except InvalidImage:
             raise
-        except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise InvalidImage(reason="too_large", detail="too many pixels") from None
+        except UnidentifiedImageError:
             raise InvalidImage(reason="not_image") from None
         except (OSError, ValueError, SyntaxError):
             raise InvalidImage(reason="corrupt") from None

@@ -46,8 +46,8 @@ class Moderators(commands.GroupCog, group_name="reelbot-mod", group_description=
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
         """Enforce Manage Server at run time too (Discord's default can be changed by admins)."""
-        perms = getattr(interaction.user, "guild_permissions", None)
-        if perms is not None and (perms.manage_guild or perms.administrator):
+        perms = interaction.permissions  # as Discord computed them for this member, in this channel
+        if perms.manage_guild or perms.administrator:
             return True
         await say_privately(interaction, "Only moderators with **Manage Server** can change reelbot's settings.")
         return False

@@ -63,6 +63,7 @@ class Runner:
         self._clock = clock
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         self._submit_paused_until = 0.0
         self._balance_alerted = False
         self._estimates: dict[str, schedule.Estimate] = {}
@@ -74,15 +75,23 @@ class Runner:
     def start(self) -> None:
         """Start the loop (idempotent)."""
         if self._task is None or self._task.done():
+            self._stopping = False
             self._task = asyncio.create_task(self._loop(), name="reelbot-runner")
 
-    async def stop(self) -> None:
-        """Stop the loop and wait for it."""
-        if self._task is not None:
+    async def stop(self, *, grace_s: float = 10.0) -> None:
+        """Let the iteration in progress finish (up to ``grace_s``), then stop the loop."""
+        if self._task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), grace_s)
+        except TimeoutError:
+            log.warning("runner did not finish its iteration in %.0fs; stopping it", grace_s)
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            self._task = None
+        self._task = None
 
     def wake(self) -> None:
         """Run an iteration soon (a job was queued)."""
@@ -100,12 +109,14 @@ class Runner:
         return self._task is not None and not self._task.done()
 
     async def _loop(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 delay = await self.run_once()
             except Exception:  # never let the loop die silently
                 log.exception("runner iteration failed")
                 delay = self._settings.error_backoff_s
+            if self._stopping:
+                break
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=delay)
             self._wake.clear()

@@ -1,0 +1,115 @@
+"""Budgets and limits: exact under concurrency, released once, reset at the right time."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.errors import BudgetExhausted, MemberLimitReached
+from bot.jobs.service import JobRequest, JobService
+from bot.models import Charge, Delivery, VideoOptions
+from bot.spending.budget import SpendingPolicy, utc_day
+from bot.store.sqlite import SqliteStore
+
+NOON = datetime(2026, 11, 24, 12, 0, tzinfo=UTC).timestamp()
+
+
+class Clock:
+    def __init__(self, now: float = NOON) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def request(user_id: int = 1, guild_id: int = 10, prompt: str = "a fox") -> JobRequest:
+    return JobRequest(user_id=user_id, kind="text", prompt=prompt, options=VideoOptions(model="cogvideox-2"),
+                      delivery=Delivery(guild_id=guild_id, channel_id=2, message_id=3, application_id=4))
+
+
+def service(store: SqliteStore, *, budget: int = 300_000, hourly: int = 100, clock: Clock | None = None) -> JobService:
+    policy = SpendingPolicy(price=100_000, daily_budget=budget, hourly_limit=hourly)
+    return JobService(store, policy, deadline_s=600, clock=clock or Clock())
+
+
+async def test_twenty_racing_requests_against_a_budget_for_three_give_exactly_three(store: SqliteStore) -> None:
+    jobs = service(store)
+    results = await asyncio.gather(*(jobs.request(request(user_id=i)) for i in range(20)),
+                                   return_exceptions=True)
+    accepted = [r for r in results if not isinstance(r, BaseException)]
+    refused = [r for r in results if isinstance(r, BudgetExhausted)]
+    assert len(accepted) == 3 and len(refused) == 17
+    assert await store.spent(10, "2026-11-24") == 300_000
+
+
+async def test_two_processes_on_one_file_cannot_overspend(tmp_path: Path) -> None:
+    # Two connections stand for two processes sharing the SQLite file; BEGIN IMMEDIATE serialises them.
+    a = await SqliteStore.open(tmp_path / "shared.sqlite3")
+    b = await SqliteStore.open(tmp_path / "shared.sqlite3")
+    try:
+        ja, jb = service(a), service(b)
+        results = await asyncio.gather(*(s.request(request(user_id=i)) for i in range(10) for s in (ja, jb)),
+                                       return_exceptions=True)
+        assert sum(not isinstance(r, BaseException) for r in results) == 3
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_refusal_names_the_budget_and_when_it_resets(store: SqliteStore) -> None:
+    jobs = service(store, budget=100_000)
+    await jobs.request(request())
+    with pytest.raises(BudgetExhausted) as info:
+        await jobs.request(request(user_id=2))
+    err = info.value
+    assert (err.cap, err.spent, err.price) == (100_000, 100_000, 100_000)
+    assert err.resets_at == datetime(2026, 11, 25, tzinfo=UTC).timestamp()
+
+
+async def test_budget_is_per_server_and_per_utc_day(store: SqliteStore) -> None:
+    clock = Clock()
+    jobs = service(store, budget=100_000, clock=clock)
+    await jobs.request(request(guild_id=10))
+    await jobs.request(request(guild_id=11))  # another server has its own budget
+    clock.now += 12 * 3600  # next UTC day
+    await jobs.request(request(guild_id=10, user_id=5))
+
+
+async def test_hourly_limit_is_per_member_and_rolls(store: SqliteStore) -> None:
+    clock = Clock()
+    jobs = service(store, budget=10_000_000, hourly=2, clock=clock)
+    await jobs.request(request(user_id=1))
+    clock.now += 600
+    await jobs.request(request(user_id=1))
+    with pytest.raises(MemberLimitReached) as info:
+        await jobs.request(request(user_id=1))
+    assert info.value.resets_at == NOON + 3600
+    await jobs.request(request(user_id=2))
+    clock.now = NOON + 3601
+    await jobs.request(request(user_id=1))
+
+
+async def test_released_jobs_give_the_money_back_once(store: SqliteStore) -> None:
+    jobs = service(store, budget=100_000)
+    job = await jobs.request(request())
+    released = await store.release(job)
+    await store.release(released)
+    assert released.charge is Charge.RELEASED
+    assert await store.spent(10, "2026-11-24") == 0
+    await jobs.request(request(user_id=2))  # the budget is free again
+
+
+async def test_a_moderator_budget_overrides_the_default(store: SqliteStore) -> None:
+    jobs = service(store, budget=100_000)
+    assert await jobs.set_daily_budget(10, 500_000, by=99) == 500_000
+    for user in range(5):
+        await jobs.request(request(user_id=user))
+    assert await jobs.set_daily_budget(10, None, by=99) == 100_000
+
+
+def test_utc_day_boundaries() -> None:
+    assert utc_day(NOON) == ("2026-11-24", datetime(2026, 11, 25, tzinfo=UTC).timestamp())
+    assert utc_day(datetime(2026, 11, 24, 23, 59, 59, tzinfo=UTC).timestamp())[0] == "2026-11-24"
