@@ -26,6 +26,17 @@ from bot.ui.notifier import DiscordNotifier
 
 log = logging.getLogger(__name__)
 
+# What the bot needs in a channel: see and answer, embed the progress card, attach the video,
+# reply to a member's message, and work in threads. No privileged intents, no admin rights.
+INVITE_PERMISSIONS = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    send_messages_in_threads=True,
+    embed_links=True,
+    attach_files=True,
+    read_message_history=True,
+)
+
 
 @dataclass
 class Services:
@@ -88,6 +99,11 @@ class ReelBot(commands.Bot):
                 await self.load_extension(module.name)
         runner.start()
         await self._sync_commands()
+        if self.application_id:
+            url = discord.utils.oauth_url(
+                self.application_id, permissions=INVITE_PERMISSIONS, scopes=("bot", "applications.commands")
+            )
+            log.info("invite link: %s", url)
 
     async def on_message(self, message: discord.Message, /) -> None:
         """Ignore prefix commands; mention replies are handled by cogs.generate."""

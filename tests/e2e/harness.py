@@ -32,8 +32,15 @@ class BotProcess:
         env = {**os.environ, **self.env, "PYTHONPATH": str(ROOT)}
         log = self.log_path.open("ab")
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", cwd=self.workdir, env=env,
-            stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log,
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            cwd=self.workdir,
+            env=env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
         )
         log.close()
         if discord_api is not None:
@@ -99,7 +106,7 @@ def jobs_in_db(workdir: Path) -> list[dict[str, object]]:
         conn.close()
 
 
-async def wait_until(predicate, timeout: float = 30.0, what: str = "") -> object:  # noqa: ANN001
+async def wait_until(predicate, timeout: float = 30.0, what: str = "") -> object:
     """Poll ``predicate`` (for state outside the stand-ins, like the bot's database)."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:

@@ -49,16 +49,21 @@ async def test_animate_refuses_a_file_that_is_not_a_picture_without_charging(
     await make_bot()
     fake = b"just some text, not a picture at all"
     att = discord_api.attachment(discord_api.host_file("notes.png", fake), size=len(fake))  # says image/png
-    inter = await discord_api.slash("animate", [{"name": "image", "type": 11, "value": att["id"]}],
-                                    resolved={"attachments": {att["id"]: att}})
+    inter = await discord_api.slash(
+        "animate", [{"name": "image", "type": 11, "value": att["id"]}], resolved={"attachments": {att["id"]: att}}
+    )
     answer = await discord_api.wait_for(
-        lambda: (m := discord_api.reply_to(inter)) and m.content and m, what="the refusal")
+        lambda: (m := discord_api.reply_to(inter)) and m.content and m, what="the refusal"
+    )
     assert "isn't a picture I can read" in answer.content
     assert video_api.submits == []
 
     declared = discord_api.attachment("http://127.0.0.1:9/x.txt", filename="x.txt", content_type="text/plain")
-    inter = await discord_api.slash("animate", [{"name": "image", "type": 11, "value": declared["id"]}],
-                                    resolved={"attachments": {declared["id"]: declared}})
+    inter = await discord_api.slash(
+        "animate",
+        [{"name": "image", "type": 11, "value": declared["id"]}],
+        resolved={"attachments": {declared["id"]: declared}},
+    )
     answer = await discord_api.wait_for(lambda: discord_api.reply_to(inter), what="the refusal")
     assert answer.flags & 64  # refused before deferring: only the member sees it
     assert "isn't a picture I can read" in (answer.content or "")
@@ -71,8 +76,9 @@ async def test_animate_image_message_command_uses_the_first_picture(
     data = png(400, 300)
     att = discord_api.attachment(discord_api.host_file("cat.png", data), size=len(data))
     target = discord_api.message_payload(content="look at my cat", attachments=[att])
-    inter = await discord_api.slash("Animate image", command_type=3, target_id=int(target["id"]),
-                                    resolved={"messages": {target["id"]: target}})
+    inter = await discord_api.slash(
+        "Animate image", command_type=3, target_id=int(target["id"]), resolved={"messages": {target["id"]: target}}
+    )
     reply = await discord_api.wait_for(lambda: finished(discord_api, inter), what="the final reply")
     assert reply.title == "✅ Your video is ready"
     [body] = video_api.submits
@@ -85,8 +91,9 @@ async def test_animate_image_on_a_message_without_a_picture_says_so(
 ) -> None:
     await make_bot()
     target = discord_api.message_payload(content="no pictures here")
-    inter = await discord_api.slash("Animate image", command_type=3, target_id=int(target["id"]),
-                                    resolved={"messages": {target["id"]: target}})
+    inter = await discord_api.slash(
+        "Animate image", command_type=3, target_id=int(target["id"]), resolved={"messages": {target["id"]: target}}
+    )
     answer = await discord_api.wait_for(lambda: discord_api.reply_to(inter), what="the refusal")
     assert answer.flags & 64
     assert "couldn't find a picture" in (answer.content or "")
@@ -100,13 +107,17 @@ async def test_mention_with_a_picture_animates_it_in_a_reply(
     data = png()
     att = discord_api.attachment(discord_api.host_file("dog.png", data), size=len(data))
     me = discord_api.bot_user
-    msg = discord_api.message_payload(content=f"<@{me['id']}> make the dog wag its tail", attachments=[att],
-                                      mentions=[me])
+    msg = discord_api.message_payload(
+        content=f"<@{me['id']}> make the dog wag its tail", attachments=[att], mentions=[me]
+    )
     await discord_api.post_message(msg)
     reply = await discord_api.wait_for(
-        lambda: next((m for m in discord_api.messages.values()
-                      if m.reference_id == int(msg["id"]) and m.title.startswith("✅")), None),
-        what="the finished mention reply")
+        lambda: next(
+            (m for m in discord_api.messages.values() if m.reference_id == int(msg["id"]) and m.title.startswith("✅")),
+            None,
+        ),
+        what="the finished mention reply",
+    )
     assert list(reply.files.values()) == [TINY_MP4]
     [body] = video_api.submits
     assert body["prompt"] == "make the dog wag its tail"
@@ -124,7 +135,8 @@ async def test_mention_replying_to_an_unseen_picture_points_to_the_message_comma
     await discord_api.post_message(msg)
     reply = await discord_api.wait_for(
         lambda: next((m for m in discord_api.messages.values() if m.reference_id == int(msg["id"])), None),
-        what="the hint")
+        what="the hint",
+    )
     assert "Apps → Animate image" in (reply.content or "")
     assert video_api.submits == []
 
@@ -137,8 +149,11 @@ async def test_mention_without_a_picture_makes_a_video_from_the_text(
     msg = discord_api.message_payload(content=f"<@{me['id']}> waves on a beach at dusk", mentions=[me])
     await discord_api.post_message(msg)
     await discord_api.wait_for(
-        lambda: next((m for m in discord_api.messages.values()
-                      if m.reference_id == int(msg["id"]) and m.title.startswith("✅")), None),
-        what="the finished mention reply")
+        lambda: next(
+            (m for m in discord_api.messages.values() if m.reference_id == int(msg["id"]) and m.title.startswith("✅")),
+            None,
+        ),
+        what="the finished mention reply",
+    )
     [body] = video_api.submits
     assert body["prompt"] == "waves on a beach at dusk" and "image_url" not in body

@@ -22,8 +22,9 @@ async def test_request_past_the_daily_budget_is_refused_privately_with_the_reset
     assert len(video_api.submits) == 2
 
 
-async def test_hourly_member_limit_counts_per_member(discord_api: FakeDiscord, video_api: FakeVideoAPI,
-                                                     make_bot) -> None:
+async def test_hourly_member_limit_counts_per_member(
+    discord_api: FakeDiscord, video_api: FakeVideoAPI, make_bot
+) -> None:
     await make_bot(USER_HOURLY_LIMIT="1")
     alice, bob = discord_api.user(name="alice"), discord_api.user(name="bob")
     first = await discord_api.slash("video", prompt("alice one"), user=alice)
@@ -36,8 +37,9 @@ async def test_hourly_member_limit_counts_per_member(discord_api: FakeDiscord, v
     assert [s["prompt"] for s in video_api.submits] == ["alice one", "bob one"]
 
 
-async def test_moderator_sets_the_budget_and_members_cannot(discord_api: FakeDiscord, video_api: FakeVideoAPI,
-                                                            make_bot) -> None:
+async def test_moderator_sets_the_budget_and_members_cannot(
+    discord_api: FakeDiscord, video_api: FakeVideoAPI, make_bot
+) -> None:
     await make_bot(GUILD_DAILY_BUDGET="0.1")
     budget = [{"name": "budget", "type": 1, "options": [{"name": "daily", "type": 3, "value": "0.3"}]}]
     member = await discord_api.slash("reelbot-mod", budget, permissions=MEMBER_PERMS)

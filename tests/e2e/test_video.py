@@ -13,7 +13,7 @@ def prompt(text: str) -> list[dict[str, object]]:
     return [{"name": "prompt", "type": 3, "value": text}]
 
 
-def finished(discord_api: FakeDiscord, inter) -> Message | None:  # noqa: ANN001
+def finished(discord_api: FakeDiscord, inter) -> Message | None:
     msg = discord_api.reply_to(inter)
     return msg if msg and msg.title.startswith(("✅", "❌", "⌛")) else None
 
@@ -56,8 +56,9 @@ async def test_prompt_mentions_never_ping_anyone(discord_api: FakeDiscord, video
         assert allowed.get("roles", []) == []
 
 
-async def test_too_large_video_is_linked_not_uploaded(discord_api: FakeDiscord, video_api: FakeVideoAPI,
-                                                      make_bot) -> None:
+async def test_too_large_video_is_linked_not_uploaded(
+    discord_api: FakeDiscord, video_api: FakeVideoAPI, make_bot
+) -> None:
     await make_bot()
     inter = await discord_api.slash("video", prompt("a huge waterfall [big]"))
     reply = await discord_api.wait_for(lambda: finished(discord_api, inter), what="the final reply")
@@ -84,8 +85,9 @@ async def test_content_filter_failure_explains_and_charges_nothing(
     assert "1 of 1 credits left" in str(answer.embeds[0])
 
 
-async def test_generation_failure_after_acceptance_says_so(discord_api: FakeDiscord, video_api: FakeVideoAPI,
-                                                           make_bot) -> None:
+async def test_generation_failure_after_acceptance_says_so(
+    discord_api: FakeDiscord, video_api: FakeVideoAPI, make_bot
+) -> None:
     await make_bot()
     inter = await discord_api.slash("video", prompt("a scene that fails [fail]"))
     reply = await discord_api.wait_for(lambda: finished(discord_api, inter), what="the final reply")
@@ -112,8 +114,11 @@ async def test_options_not_valid_for_the_model_are_refused_privately(
     discord_api: FakeDiscord, video_api: FakeVideoAPI, make_bot
 ) -> None:
     await make_bot()
-    options = [*prompt("a cat"), {"name": "model", "type": 3, "value": "cogvideox-flash"},
-               {"name": "size", "type": 3, "value": "1920x1080"}]
+    options = [
+        *prompt("a cat"),
+        {"name": "model", "type": 3, "value": "cogvideox-flash"},
+        {"name": "size", "type": 3, "value": "1920x1080"},
+    ]
     inter = await discord_api.slash("video", options)
     answer = await discord_api.wait_for(lambda: discord_api.reply_to(inter), what="the refusal")
     assert inter.callback is not None and inter.callback["type"] == 4

@@ -74,8 +74,9 @@ class Interaction:
 
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     # discord.py compares Content-Type to "application/json" exactly: no charset.
-    return web.Response(body=json.dumps(data).encode(), status=status,
-                        headers={"Content-Type": "application/json", **(headers or {})})
+    return web.Response(
+        body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json", **(headers or {})}
+    )
 
 
 def _error(status: int, code: int, message: str) -> web.Response:
@@ -85,12 +86,24 @@ def _error(status: int, code: int, message: str) -> web.Response:
 class FakeDiscord:
     """REST under /api/v10 and a Gateway at /gw."""
 
-    def __init__(self, *, bot_token: str = "bot-token-for-tests.abcdefghijklmnop", premium_tier: int = 0,
-                 token_ttl: float = 900.0, ack_deadline: float = 3.0) -> None:
+    def __init__(
+        self,
+        *,
+        bot_token: str = "bot-token-for-tests.abcdefghijklmnop",
+        premium_tier: int = 0,
+        token_ttl: float = 900.0,
+        ack_deadline: float = 3.0,
+    ) -> None:
         self.bot_token = bot_token
         self.app_id = snowflake()
-        self.bot_user = {"id": str(self.app_id), "username": "reelbot", "discriminator": "0", "avatar": None,
-                         "bot": True, "global_name": "reelbot"}
+        self.bot_user = {
+            "id": str(self.app_id),
+            "username": "reelbot",
+            "discriminator": "0",
+            "avatar": None,
+            "bot": True,
+            "global_name": "reelbot",
+        }
         self.guild_id = snowflake()
         self.channel_id = snowflake()
         self.premium_tier = premium_tier
@@ -154,11 +167,13 @@ class FakeDiscord:
 
     async def wait_for(self, predicate: Callable[[], Any], timeout: float = 20.0, what: str = "") -> Any:
         """Wait until ``predicate()`` is truthy; return its value."""
+
         async def loop() -> Any:
             async with self._changed:
                 while not (value := predicate()):
                     await self._changed.wait()
                 return value
+
         try:
             return await asyncio.wait_for(loop(), timeout)
         except TimeoutError:
@@ -192,28 +207,58 @@ class FakeDiscord:
         return ws
 
     async def _ready(self, ws: web.WebSocketResponse) -> None:
-        await self._send(ws, "READY", {
-            "v": 10, "user": self.bot_user, "guilds": [{"id": str(self.guild_id), "unavailable": True}],
-            "session_id": "session-1", "resume_gateway_url": f"{self.base.replace('http', 'ws')}/gw",
-            "application": {"id": str(self.app_id), "flags": 0},
-        })
+        await self._send(
+            ws,
+            "READY",
+            {
+                "v": 10,
+                "user": self.bot_user,
+                "guilds": [{"id": str(self.guild_id), "unavailable": True}],
+                "session_id": "session-1",
+                "resume_gateway_url": f"{self.base.replace('http', 'ws')}/gw",
+                "application": {"id": str(self.app_id), "flags": 0},
+            },
+        )
         await self._send(ws, "GUILD_CREATE", self.guild_payload())
         self.identified.set()
         await self._notify()
 
     def guild_payload(self) -> dict[str, Any]:
         return {
-            "id": str(self.guild_id), "name": "Test Server", "unavailable": False, "member_count": 1,
-            "premium_tier": self.premium_tier, "owner_id": "1", "features": [], "emojis": [], "stickers": [],
-            "roles": [{"id": str(self.guild_id), "name": "@everyone", "permissions": str(MEMBER_PERMS),
-                       "position": 0, "color": 0, "hoist": False, "managed": False, "mentionable": False,
-                       "flags": 0}],
-            "channels": [{"id": str(self.channel_id), "type": 0, "name": "general", "position": 0,
-                          "permission_overwrites": []}],
-            "members": [{"user": self.bot_user, "roles": [], "flags": 0, "joined_at": ISO, "deaf": False,
-                         "mute": False}],
-            "threads": [], "voice_states": [], "presences": [], "stage_instances": [],
-            "guild_scheduled_events": [], "large": False,
+            "id": str(self.guild_id),
+            "name": "Test Server",
+            "unavailable": False,
+            "member_count": 1,
+            "premium_tier": self.premium_tier,
+            "owner_id": "1",
+            "features": [],
+            "emojis": [],
+            "stickers": [],
+            "roles": [
+                {
+                    "id": str(self.guild_id),
+                    "name": "@everyone",
+                    "permissions": str(MEMBER_PERMS),
+                    "position": 0,
+                    "color": 0,
+                    "hoist": False,
+                    "managed": False,
+                    "mentionable": False,
+                    "flags": 0,
+                }
+            ],
+            "channels": [
+                {"id": str(self.channel_id), "type": 0, "name": "general", "position": 0, "permission_overwrites": []}
+            ],
+            "members": [
+                {"user": self.bot_user, "roles": [], "flags": 0, "joined_at": ISO, "deaf": False, "mute": False}
+            ],
+            "threads": [],
+            "voice_states": [],
+            "presences": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+            "large": False,
         }
 
     async def _send(self, ws: web.WebSocketResponse, event: str, data: dict[str, Any]) -> None:
@@ -232,9 +277,17 @@ class FakeDiscord:
         uid = user_id or snowflake()
         return {"id": str(uid), "username": name, "discriminator": "0", "avatar": None, "global_name": name}
 
-    async def slash(self, name: str, options: list[dict[str, Any]] | None = None, *, user: dict[str, Any] | None = None,
-                    resolved: dict[str, Any] | None = None, permissions: int = MEMBER_PERMS,
-                    command_type: int = 1, target_id: int | None = None) -> Interaction:
+    async def slash(
+        self,
+        name: str,
+        options: list[dict[str, Any]] | None = None,
+        *,
+        user: dict[str, Any] | None = None,
+        resolved: dict[str, Any] | None = None,
+        permissions: int = MEMBER_PERMS,
+        command_type: int = 1,
+        target_id: int | None = None,
+    ) -> Interaction:
         """Send an application command as a member; return the interaction."""
         iid = snowflake()
         token = f"interaction-token-{iid}-{'x' * 40}"
@@ -247,44 +300,90 @@ class FakeDiscord:
         if target_id is not None:
             data["target_id"] = str(target_id)
         payload = {
-            "id": str(iid), "application_id": str(self.app_id), "type": 2, "token": token, "version": 1,
-            "attachment_size_limit": 10 * 1024 * 1024, "guild_id": str(self.guild_id),
+            "id": str(iid),
+            "application_id": str(self.app_id),
+            "type": 2,
+            "token": token,
+            "version": 1,
+            "attachment_size_limit": 10 * 1024 * 1024,
+            "guild_id": str(self.guild_id),
             "channel_id": str(self.channel_id),
-            "channel": {"id": str(self.channel_id), "type": 0, "name": "general", "guild_id": str(self.guild_id),
-                        "position": 0, "permission_overwrites": []},
-            "member": {"user": author, "roles": [], "flags": 0, "joined_at": ISO, "permissions": str(permissions),
-                       "deaf": False, "mute": False},
-            "app_permissions": str(MEMBER_PERMS), "locale": "en-US", "guild_locale": "en-US", "entitlements": [],
-            "authorizing_integration_owners": {"0": str(self.guild_id)}, "context": 0, "data": data,
+            "channel": {
+                "id": str(self.channel_id),
+                "type": 0,
+                "name": "general",
+                "guild_id": str(self.guild_id),
+                "position": 0,
+                "permission_overwrites": [],
+            },
+            "member": {
+                "user": author,
+                "roles": [],
+                "flags": 0,
+                "joined_at": ISO,
+                "permissions": str(permissions),
+                "deaf": False,
+                "mute": False,
+            },
+            "app_permissions": str(MEMBER_PERMS),
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": str(self.guild_id)},
+            "context": 0,
+            "data": data,
         }
         interaction = Interaction(iid, token, time.time(), self.channel_id, user_id=int(author["id"]))
         self.interactions[token] = interaction
         await self.dispatch("INTERACTION_CREATE", payload)
         return interaction
 
-    def attachment(self, url: str, *, filename: str = "picture.png", size: int = 1000,
-                   content_type: str | None = "image/png") -> dict[str, Any]:
+    def attachment(
+        self, url: str, *, filename: str = "picture.png", size: int = 1000, content_type: str | None = "image/png"
+    ) -> dict[str, Any]:
         att = {"id": str(snowflake()), "filename": filename, "size": size, "url": url, "proxy_url": url}
         if content_type:
             att["content_type"] = content_type
         return att
 
-    def message_payload(self, *, content: str = "", author: dict[str, Any] | None = None,
-                        attachments: list[dict[str, Any]] | None = None, mentions: list[dict[str, Any]] | None = None,
-                        referenced: dict[str, Any] | None = None) -> dict[str, Any]:
+    def message_payload(
+        self,
+        *,
+        content: str = "",
+        author: dict[str, Any] | None = None,
+        attachments: list[dict[str, Any]] | None = None,
+        mentions: list[dict[str, Any]] | None = None,
+        referenced: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         mid = snowflake()
         author = author or self.user()
         payload: dict[str, Any] = {
-            "id": str(mid), "channel_id": str(self.channel_id), "guild_id": str(self.guild_id), "type": 0,
-            "content": content, "author": author, "attachments": attachments or [], "embeds": [],
-            "mentions": mentions or [], "mention_roles": [], "mention_everyone": False, "pinned": False,
-            "tts": False, "timestamp": ISO, "edited_timestamp": None, "flags": 0, "components": [],
+            "id": str(mid),
+            "channel_id": str(self.channel_id),
+            "guild_id": str(self.guild_id),
+            "type": 0,
+            "content": content,
+            "author": author,
+            "attachments": attachments or [],
+            "embeds": [],
+            "mentions": mentions or [],
+            "mention_roles": [],
+            "mention_everyone": False,
+            "pinned": False,
+            "tts": False,
+            "timestamp": ISO,
+            "edited_timestamp": None,
+            "flags": 0,
+            "components": [],
             "member": {"roles": [], "flags": 0, "joined_at": ISO, "deaf": False, "mute": False},
         }
         if referenced is not None:
             payload["type"] = 19
-            payload["message_reference"] = {"message_id": referenced["id"], "channel_id": str(self.channel_id),
-                                            "guild_id": str(self.guild_id)}
+            payload["message_reference"] = {
+                "message_id": referenced["id"],
+                "channel_id": str(self.channel_id),
+                "guild_id": str(self.guild_id),
+            }
             payload["referenced_message"] = referenced
         return payload
 
@@ -317,13 +416,27 @@ class FakeDiscord:
         if parts == ["users", "@me"]:
             return _json(self.bot_user)
         if parts == ["oauth2", "applications", "@me"]:
-            return _json({"id": str(self.app_id), "name": "reelbot", "description": "", "icon": None,
-                          "bot_public": True, "bot_require_code_grant": False, "verify_key": "0" * 64,
-                          "owner": self.user(1, "owner"), "flags": 0})
+            return _json(
+                {
+                    "id": str(self.app_id),
+                    "name": "reelbot",
+                    "description": "",
+                    "icon": None,
+                    "bot_public": True,
+                    "bot_require_code_grant": False,
+                    "verify_key": "0" * 64,
+                    "owner": self.user(1, "owner"),
+                    "flags": 0,
+                }
+            )
         if parts == ["gateway", "bot"]:
-            return _json({"url": f"{self.base.replace('http', 'ws')}/gw", "shards": 1,
-                          "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0,
-                                                  "max_concurrency": 1}})
+            return _json(
+                {
+                    "url": f"{self.base.replace('http', 'ws')}/gw",
+                    "shards": 1,
+                    "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1},
+                }
+            )
         if parts[0] == "applications" and m == "PUT":
             return await self._sync(request)
         if parts[0] == "interactions" and m == "POST":
@@ -336,8 +449,16 @@ class FakeDiscord:
 
     async def _sync(self, request: web.Request) -> web.Response:
         body = await request.json()
-        self.commands = [{**c, "id": str(snowflake()), "application_id": str(self.app_id), "version": "1",
-                          "description": c.get("description", "")} for c in body]
+        self.commands = [
+            {
+                **c,
+                "id": str(snowflake()),
+                "application_id": str(self.app_id),
+                "version": "1",
+                "description": c.get("description", ""),
+            }
+            for c in body
+        ]
         return _json(self.commands)
 
     async def _callback(self, request: web.Request, token: str) -> web.Response:
@@ -353,8 +474,13 @@ class FakeDiscord:
         inter.acked_at, inter.callback = now, payload
         kind = payload["type"]
         data = payload.get("data") or {}
-        msg = Message(snowflake(), inter.channel_id, author_id=self.app_id, interaction_token=token,
-                      flags=int(data.get("flags", 0)))
+        msg = Message(
+            snowflake(),
+            inter.channel_id,
+            author_id=self.app_id,
+            interaction_token=token,
+            flags=int(data.get("flags", 0)),
+        )
         if kind == 5:
             msg.flags |= 128  # loading
         _apply(msg, data, files)
@@ -363,10 +489,18 @@ class FakeDiscord:
         resource: dict[str, Any] = {"type": kind}
         if kind == 4:
             resource["message"] = self.message_json(msg)
-        return _json({"interaction": {"id": str(inter.id), "type": 2, "response_message_id": str(msg.id),
-                                      "response_message_loading": kind == 5,
-                                      "response_message_ephemeral": bool(msg.flags & 64)},
-                      "resource": resource})
+        return _json(
+            {
+                "interaction": {
+                    "id": str(inter.id),
+                    "type": 2,
+                    "response_message_id": str(msg.id),
+                    "response_message_loading": kind == 5,
+                    "response_message_ephemeral": bool(msg.flags & 64),
+                },
+                "resource": resource,
+            }
+        )
 
     async def _webhook(self, request: web.Request, parts: list[str]) -> web.Response:
         token = parts[2]
@@ -383,8 +517,13 @@ class FakeDiscord:
             if original.flags & 128:  # deprecated: a follow-up right after a defer edits the original
                 target = original
             else:
-                target = Message(snowflake(), inter.channel_id, author_id=self.app_id, interaction_token=token,
-                                 flags=int(payload.get("flags", 0)))
+                target = Message(
+                    snowflake(),
+                    inter.channel_id,
+                    author_id=self.app_id,
+                    interaction_token=token,
+                    flags=int(payload.get("flags", 0)),
+                )
                 self.messages[target.id] = target
         else:
             return _error(405, 0, "405: Method Not Allowed")
@@ -422,11 +561,23 @@ class FakeDiscord:
 
     def message_json(self, msg: Message) -> dict[str, Any]:
         return {
-            "id": str(msg.id), "channel_id": str(msg.channel_id), "type": 0 if msg.reference_id is None else 19,
-            "content": msg.content or "", "author": self.bot_user, "attachments": msg.attachments,
-            "embeds": msg.embeds, "mentions": [], "mention_roles": [], "mention_everyone": False,
-            "pinned": False, "tts": False, "timestamp": ISO, "edited_timestamp": ISO, "flags": msg.flags,
-            "components": [], "application_id": str(self.app_id),
+            "id": str(msg.id),
+            "channel_id": str(msg.channel_id),
+            "type": 0 if msg.reference_id is None else 19,
+            "content": msg.content or "",
+            "author": self.bot_user,
+            "attachments": msg.attachments,
+            "embeds": msg.embeds,
+            "mentions": [],
+            "mention_roles": [],
+            "mention_everyone": False,
+            "pinned": False,
+            "tts": False,
+            "timestamp": ISO,
+            "edited_timestamp": ISO,
+            "flags": msg.flags,
+            "components": [],
+            "application_id": str(self.app_id),
         }
 
     # -- assertions helpers ----------------------------------------------------------------------
@@ -464,10 +615,23 @@ def _apply(msg: Message, data: dict[str, Any], files: dict[str, bytes]) -> None:
             name = att.get("filename")
             if name in files:
                 msg.files[name] = files[name]
-                kept.append({"id": str(snowflake()), "filename": name, "size": len(files[name]),
-                             "url": f"https://cdn.invalid/{name}", "proxy_url": f"https://cdn.invalid/{name}"})
+                kept.append(
+                    {
+                        "id": str(snowflake()),
+                        "filename": name,
+                        "size": len(files[name]),
+                        "url": f"https://cdn.invalid/{name}",
+                        "proxy_url": f"https://cdn.invalid/{name}",
+                    }
+                )
             else:
                 kept.extend(a for a in msg.attachments if a["id"] == str(att.get("id")))
         msg.attachments = kept
-    msg.history.append({"content": msg.content, "title": msg.title, "allowed_mentions": data.get("allowed_mentions"),
-                        "attachments": [a["filename"] for a in msg.attachments]})
+    msg.history.append(
+        {
+            "content": msg.content,
+            "title": msg.title,
+            "allowed_mentions": data.get("allowed_mentions"),
+            "attachments": [a["filename"] for a in msg.attachments],
+        }
+    )

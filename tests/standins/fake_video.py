@@ -75,8 +75,9 @@ class FakeVideoAPI:
 
     async def _submit(self, request: web.Request) -> web.Response:
         if not self._auth_ok(request):
-            return web.json_response({"error": {"code": "1002", "message": "Authorization Token is invalid"}},
-                                     status=401)
+            return web.json_response(
+                {"error": {"code": "1002", "message": "Authorization Token is invalid"}}, status=401
+            )
         body = await request.json()
         self.submits.append(body)
         if self.submit_errors:
@@ -84,28 +85,39 @@ class FakeVideoAPI:
             return web.json_response(error, status=status)
         prompt = str(body.get("prompt", ""))
         if "[reject]" in prompt:
-            return web.json_response({"error": {"code": "1301", "message": "系统检测到输入或生成内容可能包含不安全或敏感内容"}},
-                                     status=400)
+            return web.json_response(
+                {"error": {"code": "1301", "message": "系统检测到输入或生成内容可能包含不安全或敏感内容"}}, status=400
+            )
         request_id = str(body.get("request_id"))
         if any(t.request_id == request_id for t in self.tasks.values()):
-            return web.json_response({"error": {"code": "1231", "message": f"You already have a request: {request_id}"}},
-                                     status=400)
-        task = Task(str(next(self._ids)), request_id, body, time.time(), self.duration,
-                    outcome="FAIL" if "[fail]" in prompt else "SUCCESS", big="[big]" in prompt)
+            return web.json_response(
+                {"error": {"code": "1231", "message": f"You already have a request: {request_id}"}}, status=400
+            )
+        task = Task(
+            str(next(self._ids)),
+            request_id,
+            body,
+            time.time(),
+            self.duration,
+            outcome="FAIL" if "[fail]" in prompt else "SUCCESS",
+            big="[big]" in prompt,
+        )
         self.tasks[task.id] = task
-        return web.json_response({"model": body.get("model"), "id": task.id, "request_id": request_id,
-                                  "task_status": "PROCESSING"})
+        return web.json_response(
+            {"model": body.get("model"), "id": task.id, "request_id": request_id, "task_status": "PROCESSING"}
+        )
 
     async def _result(self, request: web.Request) -> web.Response:
         if not self._auth_ok(request):
-            return web.json_response({"error": {"code": "1002", "message": "Authorization Token is invalid"}},
-                                     status=401)
+            return web.json_response(
+                {"error": {"code": "1002", "message": "Authorization Token is invalid"}}, status=401
+            )
         key = request.match_info["id"]
         task = self.tasks.get(key) or next((t for t in self.tasks.values() if t.request_id == key), None)
         if task is None:
             return web.json_response({"error": {"code": "1214", "message": "task not found"}}, status=404)
         task.polls += 1
-        body: dict[str, Any] = {"model": task.body.get("model"), "request_id": task.request_id}
+        body: dict[str, Any] = {"model": task.body.get("model"), "id": task.id, "request_id": task.request_id}
         if time.time() - task.created < task.duration:
             body["task_status"] = "PROCESSING"
         else:
@@ -113,8 +125,9 @@ class FakeVideoAPI:
             body["task_status"] = task.outcome
             if task.outcome == "SUCCESS":
                 name = f"{task.id}-big.mp4" if task.big else f"{task.id}.mp4"
-                body["video_result"] = [{"url": f"{self.base}/files/{name}",
-                                         "cover_image_url": f"{self.base}/files/cover.png"}]
+                body["video_result"] = [
+                    {"url": f"{self.base}/files/{name}", "cover_image_url": f"{self.base}/files/cover.png"}
+                ]
         return web.Response(text=json.dumps(body), content_type="application/json")
 
     async def _file(self, request: web.Request) -> web.Response:

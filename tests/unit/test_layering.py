@@ -8,8 +8,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-DOMAIN = ("bot/jobs", "bot/spending", "bot/moderation", "bot/provider", "bot/store", "bot/models.py",
-          "bot/errors.py", "bot/config.py", "bot/media.py")
+DOMAIN = (
+    "bot/jobs",
+    "bot/spending",
+    "bot/moderation",
+    "bot/provider",
+    "bot/store",
+    "bot/models.py",
+    "bot/errors.py",
+    "bot/config.py",
+    "bot/media.py",
+)
 
 
 def imported_roots(source: str) -> set[str]:

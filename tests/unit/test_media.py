@@ -39,7 +39,7 @@ async def test_animated_gif_uses_the_first_frame() -> None:
 
 async def test_noisy_large_picture_is_shrunk_under_five_megabytes() -> None:
     noisy = Image.effect_noise((3000, 3000), 100).convert("RGB")
-    header, img, size = decode(await normalise_image(encode(noisy, "PNG")))
+    header, _img, size = decode(await normalise_image(encode(noisy, "PNG")))
     assert size <= MAX_PROVIDER_BYTES
     assert header in ("data:image/png;base64", "data:image/jpeg;base64")
 

@@ -80,7 +80,7 @@ SUBMIT = ("POST", "/api/paas/v4/videos/generations")
 RESULT = ("GET", "/api/paas/v4/async-result/{id}")
 
 
-async def test_submit_is_not_retried_after_a_server_error(server) -> None:  # noqa: ANN001
+async def test_submit_is_not_retried_after_a_server_error(server) -> None:
     calls = []
 
     async def submit(request: web.Request) -> web.Response:
@@ -102,7 +102,7 @@ async def test_submit_retries_only_when_the_connection_was_never_made(unused_tcp
             await client.submit({"model": "cogvideox-2", "prompt": "x"})
 
 
-async def test_submit_sends_the_key_and_returns_the_task(server) -> None:  # noqa: ANN001
+async def test_submit_sends_the_key_and_returns_the_task(server) -> None:
     seen = {}
 
     async def submit(request: web.Request) -> web.Response:
@@ -116,11 +116,18 @@ async def test_submit_sends_the_key_and_returns_the_task(server) -> None:  # noq
     assert (status.task_id, status.status) == ("8868902201637896192", "PROCESSING")
 
 
-async def test_fetch_retries_transient_errors_then_succeeds(server) -> None:  # noqa: ANN001
-    answers = [web.Response(status=502, text="<html>bad gateway</html>"),
-               web.json_response({"error": {"code": "1305"}}, status=429),
-               web.json_response({"task_status": "SUCCESS", "request_id": "r",
-                                  "video_result": [{"url": "http://x/v.mp4", "cover_image_url": "http://x/c.png"}]})]
+async def test_fetch_retries_transient_errors_then_succeeds(server) -> None:
+    answers = [
+        web.Response(status=502, text="<html>bad gateway</html>"),
+        web.json_response({"error": {"code": "1305"}}, status=429),
+        web.json_response(
+            {
+                "task_status": "SUCCESS",
+                "request_id": "r",
+                "video_result": [{"url": "http://x/v.mp4", "cover_image_url": "http://x/c.png"}],
+            }
+        ),
+    ]
 
     async def result(request: web.Request) -> web.Response:
         return answers.pop(0)
@@ -132,7 +139,7 @@ async def test_fetch_retries_transient_errors_then_succeeds(server) -> None:  # 
     assert answers == []
 
 
-async def test_fetch_gives_up_after_bounded_retries(server) -> None:  # noqa: ANN001
+async def test_fetch_gives_up_after_bounded_retries(server) -> None:
     calls = []
 
     async def result(request: web.Request) -> web.Response:
@@ -146,7 +153,7 @@ async def test_fetch_gives_up_after_bounded_retries(server) -> None:  # noqa: AN
     assert len(calls) == 4
 
 
-async def test_fetch_does_not_retry_an_auth_failure(server) -> None:  # noqa: ANN001
+async def test_fetch_does_not_retry_an_auth_failure(server) -> None:
     calls = []
 
     async def result(request: web.Request) -> web.Response:
@@ -160,7 +167,7 @@ async def test_fetch_does_not_retry_an_auth_failure(server) -> None:  # noqa: AN
     assert len(calls) == 1
 
 
-async def test_download_streams_and_stops_past_the_cap(server, tmp_path: Path) -> None:  # noqa: ANN001
+async def test_download_streams_and_stops_past_the_cap(server, tmp_path: Path) -> None:
     async def small(request: web.Request) -> web.Response:
         return web.Response(body=b"x" * 1000)
 

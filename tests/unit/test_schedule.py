@@ -27,8 +27,9 @@ def test_a_60s_job_needs_far_fewer_polls_than_a_fixed_2s_poller() -> None:
 
 def test_prior_grows_with_heavier_options() -> None:
     light = prior_seconds(VideoOptions(model="cogvideox-flash"))
-    heavy = prior_seconds(VideoOptions(model="cogvideox-3", quality="quality", duration=10, fps=60,
-                                       size="3840x2160", with_audio=True))
+    heavy = prior_seconds(
+        VideoOptions(model="cogvideox-3", quality="quality", duration=10, fps=60, size="3840x2160", with_audio=True)
+    )
     assert light < prior_seconds(VideoOptions(model="cogvideox-2")) < heavy
 
 

@@ -26,8 +26,13 @@ class Clock:
 
 
 def request(user_id: int = 1, guild_id: int = 10, prompt: str = "a fox") -> JobRequest:
-    return JobRequest(user_id=user_id, kind="text", prompt=prompt, options=VideoOptions(model="cogvideox-2"),
-                      delivery=Delivery(guild_id=guild_id, channel_id=2, message_id=3, application_id=4))
+    return JobRequest(
+        user_id=user_id,
+        kind="text",
+        prompt=prompt,
+        options=VideoOptions(model="cogvideox-2"),
+        delivery=Delivery(guild_id=guild_id, channel_id=2, message_id=3, application_id=4),
+    )
 
 
 def service(store: SqliteStore, *, budget: int = 300_000, hourly: int = 100, clock: Clock | None = None) -> JobService:
@@ -37,8 +42,7 @@ def service(store: SqliteStore, *, budget: int = 300_000, hourly: int = 100, clo
 
 async def test_twenty_racing_requests_against_a_budget_for_three_give_exactly_three(store: SqliteStore) -> None:
     jobs = service(store)
-    results = await asyncio.gather(*(jobs.request(request(user_id=i)) for i in range(20)),
-                                   return_exceptions=True)
+    results = await asyncio.gather(*(jobs.request(request(user_id=i)) for i in range(20)), return_exceptions=True)
     accepted = [r for r in results if not isinstance(r, BaseException)]
     refused = [r for r in results if isinstance(r, BudgetExhausted)]
     assert len(accepted) == 3 and len(refused) == 17
@@ -51,8 +55,9 @@ async def test_two_processes_on_one_file_cannot_overspend(tmp_path: Path) -> Non
     b = await SqliteStore.open(tmp_path / "shared.sqlite3")
     try:
         ja, jb = service(a), service(b)
-        results = await asyncio.gather(*(s.request(request(user_id=i)) for i in range(10) for s in (ja, jb)),
-                                       return_exceptions=True)
+        results = await asyncio.gather(
+            *(s.request(request(user_id=i)) for i in range(10) for s in (ja, jb)), return_exceptions=True
+        )
         assert sum(not isinstance(r, BaseException) for r in results) == 3
     finally:
         await a.close()

@@ -59,15 +59,34 @@ def test_options_invalid_for_the_model_are_refused(options: VideoOptions, option
 
 
 def test_valid_options_pass_and_build_a_lean_body() -> None:
-    options = validate_options(VideoOptions(model="cogvideox-3", size="1280x720", duration=10, fps=60,
-                                            quality="quality", with_audio=True))
+    options = validate_options(
+        VideoOptions(model="cogvideox-3", size="1280x720", duration=10, fps=60, quality="quality", with_audio=True)
+    )
     body = request_body(options, prompt="a fox", image=None, request_id="reelbot-abc", user_id="discord-1")
-    assert body == {"model": "cogvideox-3", "request_id": "reelbot-abc", "user_id": "discord-1", "prompt": "a fox",
-                    "size": "1280x720", "duration": 10, "fps": 60, "quality": "quality", "with_audio": True}
-    flash = request_body(VideoOptions(model="cogvideox-flash"), prompt="", image="data:image/png;base64,AA",
-                         request_id="r", user_id="discord-1")
-    assert flash == {"model": "cogvideox-flash", "request_id": "r", "user_id": "discord-1",
-                     "image_url": "data:image/png;base64,AA"}
+    assert body == {
+        "model": "cogvideox-3",
+        "request_id": "reelbot-abc",
+        "user_id": "discord-1",
+        "prompt": "a fox",
+        "size": "1280x720",
+        "duration": 10,
+        "fps": 60,
+        "quality": "quality",
+        "with_audio": True,
+    }
+    flash = request_body(
+        VideoOptions(model="cogvideox-flash"),
+        prompt="",
+        image="data:image/png;base64,AA",
+        request_id="r",
+        user_id="discord-1",
+    )
+    assert flash == {
+        "model": "cogvideox-flash",
+        "request_id": "r",
+        "user_id": "discord-1",
+        "image_url": "data:image/png;base64,AA",
+    }
 
 
 @pytest.mark.parametrize(("text", "micros"), [("0.1", 100_000), ("1", 1_000_000), ("2.5", 2_500_000), ("0", 0)])

@@ -1,0 +1,228 @@
+"""The runner against a local CogVideoX stand-in, with a recording notifier and a hand-driven clock."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bot.jobs.notify import JobView
+from bot.jobs.runner import Runner, RunnerSettings
+from bot.jobs.service import JobRequest, JobService
+from bot.models import Charge, Delivery, JobState, VideoOptions
+from bot.provider.client import CogVideoClient
+from bot.spending.budget import SpendingPolicy
+from bot.store.sqlite import SqliteStore
+from tests.standins.fake_video import FakeVideoAPI
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class RecordingNotifier:
+    def __init__(self) -> None:
+        self.shown: list[JobView] = []
+        self.delivered: list[JobView] = []
+        self.fail_deliveries = 0
+
+    async def show(self, view: JobView) -> None:
+        self.shown.append(view)
+
+    async def deliver(self, view: JobView) -> bool:
+        if self.fail_deliveries:
+            self.fail_deliveries -= 1
+            return False
+        self.delivered.append(view)
+        return True
+
+
+class World:
+    def __init__(
+        self,
+        store: SqliteStore,
+        api: FakeVideoAPI,
+        session: aiohttp.ClientSession,
+        tmp: Path,
+        *,
+        max_in_flight: int = 5,
+        deadline_s: float = 600,
+    ) -> None:
+        self.clock = Clock()
+        self.store = store
+        self.api = api
+        self.notifier = RecordingNotifier()
+        policy = SpendingPolicy(price=100_000, daily_budget=10_000_000, hourly_limit=100)
+
+        async def no_sleep(_: float) -> None:
+            return None
+
+        client = CogVideoClient(session, base_url=api.base, api_key=api.api_key, sleep=no_sleep)
+        self.runner = Runner(
+            store,
+            client,
+            self.notifier,
+            policy,
+            video_dir=tmp / "videos",
+            clock=self.clock,
+            settings=RunnerSettings(max_in_flight=max_in_flight, poll_min_s=1, poll_max_s=5),
+        )
+        self.jobs = JobService(store, policy, deadline_s=deadline_s, clock=self.clock)
+
+    async def request(self, prompt: str = "a fox", user_id: int = 1) -> str:
+        job = await self.jobs.request(
+            JobRequest(
+                user_id=user_id,
+                kind="text",
+                prompt=prompt,
+                options=VideoOptions(model="cogvideox-2"),
+                delivery=Delivery(guild_id=10, channel_id=2, message_id=3, application_id=4),
+            )
+        )
+        return job.id
+
+    async def state(self, job_id: str) -> JobState:
+        job = await self.store.get_job(job_id)
+        assert job is not None
+        return job.state
+
+    async def run(self, times: int = 1, advance: float = 10.0) -> None:
+        for _ in range(times):
+            await self.runner.run_once()
+            self.clock.now += advance
+
+
+@pytest.fixture
+async def world(store: SqliteStore, tmp_path: Path) -> AsyncIterator[World]:
+    api = FakeVideoAPI(duration=0.0)
+    await api.start()
+    async with aiohttp.ClientSession() as session:
+        yield World(store, api, session, tmp_path)
+    await api.stop()
+
+
+async def test_a_job_goes_from_queued_to_delivered(world: World) -> None:
+    job_id = await world.request()
+    await world.run(3)
+    assert await world.state(job_id) is JobState.DELIVERED
+    [final] = world.notifier.delivered
+    assert final.video is not None and final.budget_left == 9_900_000
+    assert [v.job.state for v in world.notifier.shown][:1] == [JobState.SUBMITTED]
+    assert len(world.api.submits) == 1
+
+
+async def test_submission_respects_the_in_flight_limit(world: World) -> None:
+    world.runner._settings = RunnerSettings(max_in_flight=1, poll_min_s=1, poll_max_s=5)
+    world.api.duration = 3600
+    ids = []
+    for i in range(3):
+        ids.append(await world.request(f"job {i}"))
+        world.clock.now += 1
+    await world.run(2)
+    assert [await world.state(i) for i in ids] == [JobState.PROCESSING, JobState.QUEUED, JobState.QUEUED]
+    positions = [v.position for v in world.notifier.shown if v.job.state is JobState.QUEUED]
+    assert set(positions) <= {1, 2}
+
+
+async def test_a_submit_that_already_landed_is_adopted_not_repeated(world: World) -> None:
+    job_id = await world.request()
+    # The provider took our request before a crash; its task carries our request_id.
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"{world.api.base}/api/paas/v4/videos/generations",
+            json={"model": "cogvideox-2", "prompt": "a fox", "request_id": f"reelbot-{job_id}"},
+            headers={"Authorization": f"Bearer {world.api.api_key}"},
+        ) as resp,
+    ):
+        existing = (await resp.json())["id"]
+    await world.run(3)
+    job = await world.store.get_job(job_id)
+    assert job is not None and job.task_id == existing and job.state is JobState.DELIVERED
+    assert len(world.api.tasks) == 1
+
+
+async def test_rate_limits_keep_the_queue_and_retry_later(world: World) -> None:
+    world.api.submit_errors.append((429, {"error": {"code": "1302", "message": "concurrency"}}))
+    job_id = await world.request()
+    await world.run(1, advance=1)
+    assert await world.state(job_id) is JobState.QUEUED
+    await world.run(1, advance=1)  # still paused: no second submit yet
+    assert len(world.api.submits) == 1
+    world.clock.now += 30
+    await world.run(3)
+    assert await world.state(job_id) is JobState.DELIVERED
+
+
+async def test_out_of_balance_stops_submitting_and_alerts_once(world: World, caplog: pytest.LogCaptureFixture) -> None:
+    for _ in range(2):
+        world.api.submit_errors.append((429, {"error": {"code": "1113", "message": "Insufficient balance"}}))
+    job_id = await world.request()
+    with caplog.at_level(logging.ERROR):
+        await world.run(1, advance=61)
+        await world.run(1, advance=61)
+        await world.run(3)
+    assert [r.message for r in caplog.records].count(
+        "provider account is out of balance (1113): top it up; queued jobs wait"
+    ) == 1
+    assert await world.state(job_id) is JobState.DELIVERED
+
+
+async def test_a_rejected_prompt_fails_and_is_released(world: World) -> None:
+    job_id = await world.request("something [reject]")
+    await world.run(2)
+    job = await world.store.get_job(job_id)
+    assert job is not None and job.state is JobState.FAILED and job.charge is Charge.RELEASED
+    assert job.error_code == "content_rejected" and job.delivered_at is not None
+    assert world.notifier.delivered[0].job.error_code == "content_rejected"
+
+
+async def test_an_unknown_submit_outcome_is_retried_with_the_same_request_id(world: World) -> None:
+    world.api.submit_errors.append((500, {"error": {"code": "500", "message": "internal"}}))
+    job_id = await world.request()
+    await world.run(4, advance=30)
+    assert world.api.submitted_request_ids() == [f"reelbot-{job_id}"] * 2
+    assert await world.state(job_id) is JobState.DELIVERED
+
+
+async def test_a_generation_failure_keeps_the_charge(world: World) -> None:
+    job_id = await world.request("a scene [fail]")
+    await world.run(3)
+    job = await world.store.get_job(job_id)
+    assert job is not None and job.state is JobState.FAILED and job.charge is Charge.RESERVED
+
+
+async def test_a_job_stuck_past_its_deadline_expires(world: World) -> None:
+    world.api.duration = 3600
+    job_id = await world.request()
+    await world.run(2, advance=10)
+    world.clock.now += 700
+    await world.run(2)
+    job = await world.store.get_job(job_id)
+    assert job is not None and job.state is JobState.EXPIRED and job.delivered_at is not None
+    assert world.notifier.delivered[-1].job.error_code == "deadline"
+
+
+async def test_polls_follow_the_schedule_not_every_iteration(world: World) -> None:
+    world.api.duration = 3600
+    await world.request()
+    for _ in range(10):
+        await world.runner.run_once()
+        world.clock.now += 1
+    task = next(iter(world.api.tasks.values()))
+    assert task.polls <= 2  # a 90 s prior: the first poll is ~45 s after submit
+
+
+async def test_a_failed_delivery_is_retried(world: World) -> None:
+    world.notifier.fail_deliveries = 2
+    job_id = await world.request()
+    await world.run(5)
+    assert await world.state(job_id) is JobState.DELIVERED
+    assert len(world.notifier.delivered) == 1
