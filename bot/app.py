@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import aiohttp
 import discord
 import yarl
+from discord import app_commands
 from discord.ext import commands
 
 import cogs
@@ -65,6 +66,9 @@ class ReelBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions.none(),
             member_cache_flags=discord.MemberCacheFlags.none(),
             chunk_guilds_at_startup=False,
+            # Budgets are per server, and only there can the bot token finish a job after 15 minutes.
+            allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=False, private_channel=False),
+            allowed_installs=app_commands.AppInstallationType(guild=True, user=False),
         )
         self.settings = settings
         self._session = session

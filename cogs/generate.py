@@ -75,7 +75,8 @@ def _picture_of(message: discord.Message) -> Picture | None:
         if (att.content_type or "").startswith("image/") or _IMAGE_EXT.search(att.filename):
             return Picture(att.url, att.content_type, att.size)
     for embed in message.embeds:
-        for url in (embed.image.url, embed.thumbnail.url):
+        # Only Discord's media proxy: an embed's own URL could point anywhere, even inside our network.
+        for url in (embed.image.proxy_url, embed.thumbnail.proxy_url):
             if url:
                 return Picture(url)
     return None
@@ -89,7 +90,6 @@ class Generate(commands.Cog):
         assert bot.services is not None
         self.services: Services = bot.services
         self.animate_menu = app_commands.ContextMenu(name="Animate image", callback=self.animate_message)
-        self.animate_menu.guild_only = True
 
     async def cog_load(self) -> None:
         """Register the message command (context menus cannot live inside a cog class)."""

@@ -20,6 +20,7 @@ class JobView:
     progress: float = 0.0  # 0..1, estimated
     budget_left: int | None = None  # micro-credits left today in the server, once finished
     video: Path | None = None  # the downloaded mp4, on success when it fits the upload limit
+    notice: str | None = None  # why a queued job waits: "provider_busy", "provider_balance", "provider_down"
 
 
 class Notifier(Protocol):

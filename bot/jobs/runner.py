@@ -65,6 +65,7 @@ class Runner:
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._submit_paused_until = 0.0
+        self._pause_reason: str | None = None
         self._balance_alerted = False
         self._estimates: dict[str, schedule.Estimate] = {}
         self._last_shown: dict[str, float] = {}
@@ -174,17 +175,17 @@ class Runner:
             return await self._adopt_existing(job)
         except errors.ProviderUnreachable as exc:
             log.warning("job %s: provider unreachable (%s); will retry", job.id, exc)
-            self._pause(10.0)
+            self._pause(10.0, "provider_down")
             return False
         except errors.RateLimited as exc:
             log.warning("job %s: provider rate limit %s; queue kept, retry in %.0fs", job.id, exc.code, exc.retry_after)
-            self._pause(exc.retry_after)
+            self._pause(exc.retry_after, "provider_busy")
             return False
         except errors.OutOfBalance as exc:
             if not self._balance_alerted:
                 log.error("provider account is out of balance (%s): top it up; queued jobs wait", exc.code)
                 self._balance_alerted = True
-            self._pause(60.0)
+            self._pause(60.0, "provider_balance")
             return False
         except (errors.ServerError, errors.ProviderTimeout, errors.MalformedResponse) as exc:
             # The request may have landed: resubmit later with the same request_id (1231 if it did).
@@ -202,7 +203,7 @@ class Runner:
                 )
             else:
                 await self._store.save(job.with_changes(submit_attempts=attempts))
-                self._pause(self._settings.error_backoff_s * attempts)
+                self._pause(self._settings.error_backoff_s * attempts, "provider_down")
             return False
         except errors.ProviderError as exc:
             # Refused outright (content, bad request, key, account): nothing was billed.
@@ -248,8 +249,9 @@ class Runner:
         log.info("job %s submitted task=%s", job.id, job.task_id)
         await self._show(job, est)
 
-    def _pause(self, seconds: float) -> None:
+    def _pause(self, seconds: float, reason: str) -> None:
         self._submit_paused_until = max(self._submit_paused_until, self._clock() + seconds)
+        self._pause_reason = reason
 
     # -- polling ---------------------------------------------------------------------------------
 
@@ -313,13 +315,18 @@ class Runner:
     async def _show(self, job: Job, est: schedule.Estimate) -> None:
         now = self._clock()
         self._last_shown[job.id] = now
-        position = await self._store.queue_position(job) if job.state is JobState.QUEUED else 0
+        queued = job.state is JobState.QUEUED
+        position = await self._store.queue_position(job) if queued else 0
         elapsed = now - job.submitted_at if job.submitted_at else 0.0
-        await self._notifier.show(
-            JobView(
-                job=job, now=now, position=position, expected_s=est.expected_s, progress=schedule.progress(elapsed, est)
-            )
+        view = JobView(
+            job=job,
+            now=now,
+            position=position,
+            expected_s=est.expected_s,
+            progress=schedule.progress(elapsed, est),
+            notice=self._pause_reason if queued and now < self._submit_paused_until else None,
         )
+        await self._notifier.show(view)
 
     async def _estimate(self, job: Job) -> schedule.Estimate:
         key = job.options.schedule_key()

@@ -294,63 +294,29 @@ _INSERT = f"INSERT INTO jobs ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * le
 _UPDATE = f"UPDATE jobs SET {', '.join(f'{c}=?' for c in _MUTABLE)} WHERE id=?"  # noqa: S608
 
 
-def _insert_params(job: Job, day: str) -> tuple[Any, ...]:
+def _row(job: Job, day: str = "") -> dict[str, Any]:
     d = job.delivery
-    values = {
-        "id": job.id,
-        "guild_id": d.guild_id,
-        "channel_id": d.channel_id,
-        "message_id": d.message_id,
-        "application_id": d.application_id,
-        "interaction_token": d.interaction_token,
-        "token_expires_at": d.token_expires_at,
-        "upload_limit": d.upload_limit,
-        "user_id": job.user_id,
-        "kind": job.kind,
-        "prompt": job.prompt,
-        "options": json.dumps(_options_dict(job.options)),
-        "schedule_key": job.options.schedule_key(),
-        "price": job.price,
-        "charge": job.charge.value,
-        "day": day,
-        "state": job.state.value,
-        "task_id": job.task_id,
-        "submit_attempts": job.submit_attempts,
-        "created_at": job.created_at,
-        "submitted_at": job.submitted_at,
-        "finished_at": job.finished_at,
-        "delivered_at": job.delivered_at,
-        "next_poll_at": job.next_poll_at,
-        "polls": job.polls,
-        "deadline_at": job.deadline_at,
-        "video_url": job.video_url,
-        "cover_url": job.cover_url,
-        "error_code": job.error_code,
-        "error_detail": job.error_detail,
-    }
+    return {
+        "id": job.id, "guild_id": d.guild_id, "channel_id": d.channel_id, "message_id": d.message_id,
+        "application_id": d.application_id, "interaction_token": d.interaction_token,
+        "token_expires_at": d.token_expires_at, "upload_limit": d.upload_limit, "user_id": job.user_id,
+        "kind": job.kind, "prompt": job.prompt, "options": json.dumps(_options_dict(job.options)),
+        "schedule_key": job.options.schedule_key(), "price": job.price, "charge": job.charge.value, "day": day,
+        "state": job.state.value, "task_id": job.task_id, "submit_attempts": job.submit_attempts,
+        "created_at": job.created_at, "submitted_at": job.submitted_at, "finished_at": job.finished_at,
+        "delivered_at": job.delivered_at, "next_poll_at": job.next_poll_at, "polls": job.polls,
+        "deadline_at": job.deadline_at, "video_url": job.video_url, "cover_url": job.cover_url,
+        "error_code": job.error_code, "error_detail": job.error_detail,
+    }  # fmt: skip
+
+
+def _insert_params(job: Job, day: str) -> tuple[Any, ...]:
+    values = _row(job, day)
     return tuple(values[c] for c in _COLUMNS)
 
 
 def _update_params(job: Job) -> tuple[Any, ...]:
-    values = {
-        "state": job.state.value,
-        "charge": job.charge.value,
-        "task_id": job.task_id,
-        "submit_attempts": job.submit_attempts,
-        "submitted_at": job.submitted_at,
-        "finished_at": job.finished_at,
-        "delivered_at": job.delivered_at,
-        "next_poll_at": job.next_poll_at,
-        "polls": job.polls,
-        "deadline_at": job.deadline_at,
-        "video_url": job.video_url,
-        "cover_url": job.cover_url,
-        "error_code": job.error_code,
-        "error_detail": job.error_detail,
-        "message_id": job.delivery.message_id,
-        "channel_id": job.delivery.channel_id,
-        "interaction_token": job.delivery.interaction_token,
-    }
+    values = _row(job)
     return (*(values[c] for c in _MUTABLE), job.id)
 
 

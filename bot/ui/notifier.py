@@ -20,7 +20,7 @@ from discord.http import handle_message_parameters
 from discord.webhook.async_ import async_context
 
 from bot.jobs.notify import JobView
-from bot.models import Delivery, Job
+from bot.models import Delivery, Job, JobState
 from bot.store.base import Store
 from bot.ui.render import Rendered, mentions_for, render
 
@@ -28,6 +28,15 @@ log = logging.getLogger(__name__)
 
 _TOKEN_DEAD = {50027, 10015}  # Invalid Webhook Token; Unknown Webhook
 _UPLOAD_REJECTED = {40005, 50045}
+_RANK = {
+    JobState.QUEUED: 0,
+    JobState.SUBMITTED: 1,
+    JobState.PROCESSING: 2,
+    JobState.SUCCEEDED: 3,
+    JobState.FAILED: 3,
+    JobState.EXPIRED: 3,
+    JobState.DELIVERED: 4,
+}
 
 
 class _Pacer:
@@ -82,21 +91,30 @@ class DiscordNotifier:
         self._store = store
         self._clock = clock
         self._pacer = _Pacer()
+        self._rank: dict[str, int] = {}
 
     async def show(self, view: JobView) -> None:
-        """Queue an edit of the member's reply (latest wins)."""
+        """Queue an edit of the member's reply (latest wins; a job's reply never goes back a state)."""
+        rank = _RANK[view.job.state]
+        if rank < self._rank.get(view.job.id, 0):
+            return  # a stale view (e.g. "queued" read just before the runner submitted the job)
+        self._rank[view.job.id] = rank
         self._pacer.submit(view.job.id, lambda: self._edit_quietly(view))
 
     async def deliver(self, view: JobView) -> bool:
         """Post the final state; return True once the member can see it."""
-        await self._pacer.settle(view.job.id)
-        rendered = render(view)
-        if view.video is not None:
-            if await self._edit(view.job, rendered, video=view.video):
-                return True
-            log.warning("job %s: upload refused; posting a link instead", view.job.id)
-            rendered = render(_as_link(view))
-        return await self._edit(view.job, rendered)
+        self._rank[view.job.id] = _RANK[JobState.DELIVERED]
+        try:
+            await self._pacer.settle(view.job.id)
+            rendered = render(view)
+            if view.video is not None:
+                if await self._edit(view.job, rendered, video=view.video):
+                    return True
+                log.warning("job %s: upload refused; posting a link instead", view.job.id)
+                rendered = render(_as_link(view))
+            return await self._edit(view.job, rendered)
+        finally:
+            self._rank.pop(view.job.id, None)
 
     async def close(self) -> None:
         """Cancel edits in flight (shutdown)."""

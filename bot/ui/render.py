@@ -8,7 +8,7 @@ import discord
 
 from bot.jobs.notify import JobView
 from bot.models import Job, JobState, Quota, format_credits
-from bot.ui.text import FAILURES, ts
+from bot.ui.text import FAILURES, NOTICES, ts
 
 BAR_CELLS = 12
 _COLOURS = {"queued": 0x95A5A6, "working": 0x5865F2, "done": 0x57F287, "failed": 0xED4245}
@@ -54,6 +54,8 @@ def render(view: JobView) -> Rendered:
     if job.state is JobState.QUEUED:
         embed = _base(job, f"🎬 Queued — #{max(1, view.position)} in line", "queued")
         embed.add_field(name="Requested", value=ts(job.created_at), inline=True)
+        if view.notice:
+            embed.add_field(name="⚠️ Waiting", value=NOTICES.get(view.notice, view.notice), inline=False)
         embed.set_footer(text=f"job {job.id} · {format_credits(job.price)} credits reserved")
         return Rendered(None, embed)
     if job.state in (JobState.SUBMITTED, JobState.PROCESSING):

@@ -38,6 +38,14 @@ FAILURES = {
 }
 
 
+NOTICES = {
+    "provider_busy": "The video service is busy right now; your video starts as soon as it has room.",
+    "provider_balance": "The video service account has run out of credit. Your video will start once the "
+    "bot's operator tops it up; if that takes too long, the request ends and nothing is charged.",
+    "provider_down": "The video service isn't answering right now; I'll keep trying.",
+}
+
+
 def ts(epoch: float, style: str = "R") -> str:
     """Return a Discord timestamp, which each member's client renders and counts on its own."""
     return f"<t:{int(epoch)}:{style}>"

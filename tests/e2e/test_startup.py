@@ -57,3 +57,24 @@ async def test_message_content_intent_refused_by_discord_is_explained(
     assert await bot.wait_exit() == 2
     assert "Message Content intent is off" in bot.log()
     assert discord_api.identify is not None and discord_api.identify["intents"] & (1 << 15)
+
+
+async def test_commands_are_guild_only_and_the_moderators_command_needs_manage_server(
+    discord_api: FakeDiscord, video_api: FakeVideoAPI, make_bot
+) -> None:
+    await make_bot()
+    synced = {c["name"]: c for c in discord_api.commands}
+    assert set(synced) == {"video", "animate", "Animate image", "reelbot", "reelbot-mod"}
+    for command in synced.values():
+        assert command["contexts"] == [0] and command["integration_types"] == [0]
+    assert str(synced["reelbot-mod"]["default_member_permissions"]) == "32"
+    assert synced["reelbot"].get("default_member_permissions") is None
+    assert synced["Animate image"]["type"] == 3
+    [sync] = [r for r in discord_api.requests if r.method == "PUT"]
+    assert sync.path == f"/applications/{discord_api.app_id}/commands"
+
+
+async def test_dev_guild_gets_its_commands_at_once(discord_api: FakeDiscord, video_api: FakeVideoAPI, make_bot) -> None:
+    await make_bot(DEV_GUILD_ID=str(discord_api.guild_id))
+    [sync] = [r for r in discord_api.requests if r.method == "PUT"]
+    assert sync.path == f"/applications/{discord_api.app_id}/guilds/{discord_api.guild_id}/commands"

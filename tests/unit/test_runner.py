@@ -172,6 +172,7 @@ async def test_out_of_balance_stops_submitting_and_alerts_once(world: World, cap
     assert [r.message for r in caplog.records].count(
         "provider account is out of balance (1113): top it up; queued jobs wait"
     ) == 1
+    assert any(v.notice == "provider_balance" and v.job.state is JobState.QUEUED for v in world.notifier.shown)
     assert await world.state(job_id) is JobState.DELIVERED
 
 
