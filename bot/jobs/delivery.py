@@ -43,18 +43,18 @@ class Deliverer:
         self._policy = policy
         self._dir = video_dir
         self._clock = clock
-        self._download_failures: dict[str, int] = {}
         self._delivery_failures: dict[str, int] = {}
 
     async def finish(self, job: Job) -> None:
         """Deliver a SUCCEEDED, FAILED or EXPIRED job that the member has not seen finished yet."""
         if job.delivered_at is not None:
             return
-        video = await self._fetch_video(job) if job.state is JobState.SUCCEEDED else None
+        video, why_link = None, None
+        if job.state is JobState.SUCCEEDED:
+            job, video, why_link = await self._fetch_video(job)
         day, _ = utc_day(job.created_at)
         left = await self._policy.daily_cap(self._store, job.guild_id) - await self._store.spent(job.guild_id, day)
-        job = await self._store.get_job(job.id) or job  # the refresh above may have changed the URL
-        view = JobView(job=job, now=self._clock(), budget_left=max(0, left), video=video)
+        view = JobView(job=job, now=self._clock(), budget_left=max(0, left), video=video, notice=why_link)
         try:
             delivered = await self._notifier.deliver(view)
         finally:
@@ -72,39 +72,43 @@ class Deliverer:
         await self._store.save(job.with_changes(state=state, delivered_at=self._clock()))
         log.info("job %s delivered (%s)", job.id, job.state.value)
 
-    async def _fetch_video(self, job: Job) -> Path | None:
-        """Return the downloaded mp4, or None to post a link (too large, or it would not download)."""
-        if not job.video_url:
-            return None
+    async def _fetch_video(self, job: Job) -> tuple[Job, Path | None, str | None]:
+        """Download the mp4; else return None and why the member gets a link ("too_large", "download_failed")."""
         self._dir.mkdir(parents=True, exist_ok=True)
         dest = self._dir / f"{job.id}.mp4"
-        try:
-            size = await self._client.download(job.video_url, dest, max_bytes=job.delivery.upload_limit)
-        except VideoTooLarge as exc:
-            log.info(
-                "job %s: video over the upload limit (%d > %d); linking", job.id, exc.size, job.delivery.upload_limit
-            )
-            return None
-        except errors.ProviderError as exc:
-            failures = self._download_failures.get(job.id, 0) + 1
-            log.warning("job %s: download failed (%s), try %d", job.id, exc, failures)
-            if failures >= DOWNLOAD_TRIES:
-                self._download_failures.pop(job.id, None)
-                return None
-            self._download_failures[job.id] = failures
-            await self._refresh_url(job)
-            return await self._fetch_video(await self._store.get_job(job.id) or job)
-        self._download_failures.pop(job.id, None)
-        log.info("job %s: video downloaded (%d bytes)", job.id, size)
-        return dest
+        for attempt in range(1, DOWNLOAD_TRIES + 1):
+            if not job.video_url:
+                break
+            try:
+                size = await self._client.download(job.video_url, dest, max_bytes=job.delivery.upload_limit)
+            except VideoTooLarge as exc:
+                log.info(
+                    "job %s: video over the upload limit (%d > %d); linking",
+                    job.id,
+                    exc.size,
+                    job.delivery.upload_limit,
+                )
+                return job, None, "too_large"
+            except errors.ProviderError as exc:
+                log.warning("job %s: download failed (%s), try %d of %d", job.id, exc, attempt, DOWNLOAD_TRIES)
+                if attempt < DOWNLOAD_TRIES:
+                    job = await self._refresh_url(job)
+                continue
+            log.info("job %s: video downloaded (%d bytes)", job.id, size)
+            return job, dest, None
+        return job, None, "download_failed"
 
-    async def _refresh_url(self, job: Job) -> None:
+    async def _refresh_url(self, job: Job) -> Job:
+        """Ask the provider again for the result: its URLs may have expired."""
         if not job.task_id:
-            return
+            return job
         try:
             status = await self._client.fetch(job.task_id)
         except errors.ProviderError as exc:
             log.warning("job %s: could not refresh the result url (%s)", job.id, exc)
-            return
-        if status.video_url:
-            await self._store.save(job.with_changes(video_url=status.video_url, cover_url=status.cover_url))
+            return job
+        if not status.video_url:
+            return job
+        job = job.with_changes(video_url=status.video_url, cover_url=status.cover_url)
+        await self._store.save(job)
+        return job

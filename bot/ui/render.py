@@ -83,7 +83,9 @@ def _success(view: JobView) -> Rendered:
     if job.cover_url:
         embed.set_thumbnail(url=job.cover_url)
     content = f"<@{job.user_id}> your video is ready."
-    if view.video is None and job.video_url:
+    if view.notice == "download_failed" and job.video_url:
+        content += f"\nI couldn't fetch the file to attach it, so here is a link:\n{job.video_url}"
+    elif view.video is None and job.video_url:
         content += (
             f"\nIt's larger than this server's upload limit "
             f"({job.delivery.upload_limit // (1024 * 1024)} MB), so here is a link:\n{job.video_url}"

@@ -49,6 +49,7 @@ class FakeVideoAPI:
     submits: list[dict[str, Any]] = field(default_factory=list)
     submit_errors: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # served first, in order
     downloads: int = 0
+    file_failures: int = 0  # the next N video downloads answer 403 (an expired signed URL)
     base: str = ""
     _ids: Any = field(default_factory=lambda: itertools.count(8868902201637896192))
     _runner: web.AppRunner | None = None
@@ -135,6 +136,9 @@ class FakeVideoAPI:
         if name == "cover.png":
             return web.Response(body=COVER_PNG, content_type="image/png")
         self.downloads += 1
+        if self.file_failures:
+            self.file_failures -= 1
+            return web.Response(status=403, text="AccessDenied")
         data = padded_mp4(11 * 1024 * 1024) if name.endswith("-big.mp4") else TINY_MP4
         return web.Response(body=data, content_type="video/mp4")
 

@@ -227,3 +227,22 @@ async def test_a_failed_delivery_is_retried(world: World) -> None:
     await world.run(5)
     assert await world.state(job_id) is JobState.DELIVERED
     assert len(world.notifier.delivered) == 1
+
+
+async def test_an_expired_result_url_is_refreshed_and_downloaded(world: World) -> None:
+    world.api.file_failures = 1
+    job_id = await world.request()
+    await world.run(3)
+    assert await world.state(job_id) is JobState.DELIVERED
+    [final] = world.notifier.delivered
+    assert final.video is not None and final.notice is None
+    assert world.api.downloads == 2
+
+
+async def test_a_result_that_never_downloads_is_linked(world: World) -> None:
+    world.api.file_failures = 10
+    await world.request()
+    await world.run(3)
+    [final] = world.notifier.delivered
+    assert final.video is None and final.notice == "download_failed" and final.job.video_url
+    assert world.api.downloads == 3  # bounded
