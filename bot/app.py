@@ -22,7 +22,7 @@ from bot.jobs.runner import Runner, RunnerSettings
 from bot.jobs.service import JobService
 from bot.provider.client import CogVideoClient
 from bot.spending.budget import SpendingPolicy
-from bot.store import SqliteStore, open_store
+from bot.store import SqlStore, open_store
 from bot.ui.notifier import DiscordNotifier
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ class Services:
 
     settings: Settings
     session: aiohttp.ClientSession
-    store: SqliteStore
+    store: SqlStore
     jobs: JobService
     runner: Runner
     notifier: DiscordNotifier
@@ -54,7 +54,7 @@ class Services:
 class ReelBot(commands.Bot):
     """The Discord client: loads the cogs, runs the job runner, syncs commands when they change."""
 
-    def __init__(self, settings: Settings, session: aiohttp.ClientSession, store: SqliteStore) -> None:
+    def __init__(self, settings: Settings, session: aiohttp.ClientSession, store: SqlStore) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
         intents.guild_messages = True  # mention replies ("@reelbot a prompt" with a picture)
@@ -94,6 +94,7 @@ class ReelBot(commands.Bot):
                 poll_min_s=s.poll_min_interval,
                 poll_max_s=s.poll_max_interval,
                 progress_every_s=s.progress_edit_interval,
+                lease_s=s.lease_seconds,
             ),
         )
         jobs = JobService(self._store, policy, deadline_s=s.job_deadline_seconds, wake=runner.wake)

@@ -43,12 +43,8 @@ class Settings:
     poll_max_interval: float = 30.0
     progress_edit_interval: float = 20.0
     interaction_token_ttl: float = 840.0
+    lease_seconds: float = 30.0
     log_level: str = "INFO"
-
-    @property
-    def sqlite_path(self) -> Path:
-        """Return the SQLite file named by DATABASE_URL."""
-        return Path(self.database_url.removeprefix("sqlite:///"))
 
     def secrets(self) -> tuple[str, ...]:
         """Return the values that must never reach a log or a message."""
@@ -143,9 +139,10 @@ def load_settings(env: Mapping[str, str] | None = None, *, env_file: str | None 
     if model not in MODELS:
         raise ConfigError(f"VIDEO_MODEL={model!r} is unknown; use one of: {', '.join(MODELS)}.")
     database_url = r.raw("DATABASE_URL") or "sqlite:///data/reelbot.sqlite3"
-    if not database_url.startswith("sqlite:///"):
+    if not database_url.startswith(("sqlite:///", "postgresql://", "postgres://")):
         raise ConfigError(
-            f"DATABASE_URL must look like sqlite:///data/reelbot.sqlite3 (got {database_url.split(':')[0]}://…)."
+            "DATABASE_URL must look like sqlite:///data/reelbot.sqlite3 or postgresql://user@host/db "
+            f"(got {database_url.split(':')[0]}:…)."
         )
     dev_guild = r.integer("DEV_GUILD_ID", 0)
     level = (r.raw("LOG_LEVEL") or "INFO").upper()
@@ -171,5 +168,6 @@ def load_settings(env: Mapping[str, str] | None = None, *, env_file: str | None 
         poll_max_interval=r.seconds("POLL_MAX_INTERVAL", 30.0),
         progress_edit_interval=r.seconds("PROGRESS_EDIT_INTERVAL", 20.0),
         interaction_token_ttl=r.seconds("INTERACTION_TOKEN_TTL", 840.0),
+        lease_seconds=r.seconds("LEASE_SECONDS", 30.0),
         log_level=level,
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,16 +19,14 @@ from pathlib import Path
 from bot.jobs import schedule
 from bot.jobs.delivery import Deliverer
 from bot.jobs.notify import JobView, Notifier
+from bot.jobs.submit import Submitter
 from bot.models import IN_FLIGHT, OUTCOMES, Job, JobState
 from bot.provider import errors
 from bot.provider.client import CogVideoClient, TaskStatus
-from bot.provider.options import request_body
 from bot.spending.budget import SpendingPolicy
 from bot.store.base import Store
 
 log = logging.getLogger(__name__)
-
-MAX_SUBMIT_ATTEMPTS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +39,16 @@ class RunnerSettings:
     progress_every_s: float = 20.0
     idle_s: float = 5.0
     error_backoff_s: float = 5.0
+    lease_s: float = 30.0  # another process takes our jobs over this long after we stop renewing
+
+
+def default_owner(instance: str = "main") -> str:
+    """Name this process for job leases.
+
+    The name is stable across restarts of the same process (host and instance), so a restarted bot
+    takes its own jobs back at once; other processes wait for the lease to run out.
+    """
+    return f"{socket.gethostname()}:{instance}"
 
 
 class Runner:
@@ -55,6 +64,7 @@ class Runner:
         settings: RunnerSettings,
         video_dir: Path,
         clock: Callable[[], float] = time.time,
+        owner: str | None = None,
     ) -> None:
         self._store = store
         self._client = client
@@ -64,9 +74,8 @@ class Runner:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
-        self._submit_paused_until = 0.0
-        self._pause_reason: str | None = None
-        self._balance_alerted = False
+        self._owner = owner or default_owner()
+        self._submitter = Submitter(store, client, error_backoff_s=settings.error_backoff_s, clock=clock)
         self._estimates: dict[str, schedule.Estimate] = {}
         self._last_shown: dict[str, float] = {}
         self._deliverer = Deliverer(store, client, notifier, policy, video_dir=video_dir, clock=clock)
@@ -126,147 +135,69 @@ class Runner:
 
     async def run_once(self) -> float:
         """Do everything that is due now; return the seconds until something is due again."""
-        await self._submit_queued()
-        in_flight = await self._store.jobs_in(IN_FLIGHT, limit=5000)
-        await self._poll_due(in_flight)
-        for job in await self._store.jobs_in(OUTCOMES, limit=100):
+        now = self._clock()
+        mine = {j.id: j for j in await self._store.claim(self._owner, now=now, lease_s=self._settings.lease_s)}
+        for job in [j for j in mine.values() if j.state is JobState.QUEUED and now > j.deadline_at]:
+            mine[job.id] = await self._store.release(
+                job.with_changes(state=JobState.EXPIRED, finished_at=now, error_code="queue_timeout")
+            )
+        if not self._submitter.paused(now):
+            slots = await self._store.take_submit_slots(
+                self._owner, now=now, hold_s=120.0, max_in_flight=self._settings.max_in_flight
+            )
+            for job in slots:
+                outcome = await self._submitter.submit(job)
+                mine[job.id] = await self._accepted(outcome.job, outcome.status) if outcome.status else outcome.job
+                if not outcome.go_on:
+                    break
+        await self._poll_due(mine)
+        for job in [j for j in mine.values() if j.state in OUTCOMES and j.delivered_at is None]:
             await self._deliverer.finish(job)
-        await self._show_progress()
-        return await self._next_delay()
+        await self._show_progress([j for j in mine.values() if j.state is JobState.QUEUED or j.state in IN_FLIGHT])
+        return self._next_delay(list(mine.values()))
 
-    async def _next_delay(self) -> float:
+    def _next_delay(self, jobs: list[Job]) -> float:
         now = self._clock()
         delay = self._settings.idle_s
-        for job in await self._store.jobs_in(IN_FLIGHT, limit=5000):
-            if job.next_poll_at is not None:
+        for job in jobs:
+            if job.state in IN_FLIGHT and job.next_poll_at is not None:
                 delay = min(delay, job.next_poll_at - now)
-        if await self._store.count_in(frozenset({JobState.QUEUED})):
-            delay = min(delay, max(self._submit_paused_until - now, self._settings.progress_every_s / 4))
+            elif job.state is JobState.QUEUED:
+                delay = min(delay, max(self._submitter.paused_until - now, self._settings.progress_every_s / 4))
         return max(0.05, delay)
 
-    # -- submission ------------------------------------------------------------------------------
-
-    async def _submit_queued(self) -> None:
-        now = self._clock()
-        queued = await self._store.jobs_in(frozenset({JobState.QUEUED}), limit=500)
-        for job in queued:
-            if now > job.deadline_at:
-                await self._store.release(
-                    job.with_changes(state=JobState.EXPIRED, finished_at=now, error_code="queue_timeout")
-                )
-        if now < self._submit_paused_until:
-            return
-        slots = self._settings.max_in_flight - await self._store.count_in(IN_FLIGHT)
-        ready = [j for j in queued if now <= j.deadline_at][: max(0, slots)]
-        for job in ready:
-            if not await self._submit(job):
-                break
-
-    async def _submit(self, job: Job) -> bool:
-        """Submit one job; return False when submissions should pause."""
-        image = await self._store.input_image(job.id) if job.kind == "image" else None
-        body = request_body(
-            job.options, prompt=job.prompt, image=image, request_id=job.request_id, user_id=f"discord-{job.user_id}"
-        )
-        now = self._clock()
-        try:
-            status = await self._client.submit(body)
-        except errors.DuplicateRequest:
-            return await self._adopt_existing(job)
-        except errors.ProviderUnreachable as exc:
-            log.warning("job %s: provider unreachable (%s); will retry", job.id, exc)
-            self._pause(10.0, "provider_down")
-            return False
-        except errors.RateLimited as exc:
-            log.warning("job %s: provider rate limit %s; queue kept, retry in %.0fs", job.id, exc.code, exc.retry_after)
-            self._pause(exc.retry_after, "provider_busy")
-            return False
-        except errors.OutOfBalance as exc:
-            if not self._balance_alerted:
-                log.error("provider account is out of balance (%s): top it up; queued jobs wait", exc.code)
-                self._balance_alerted = True
-            self._pause(60.0, "provider_balance")
-            return False
-        except (errors.ServerError, errors.ProviderTimeout, errors.MalformedResponse) as exc:
-            # The request may have landed: resubmit later with the same request_id (1231 if it did).
-            attempts = job.submit_attempts + 1
-            log.warning("job %s: submit outcome unknown (%s), attempt %d", job.id, exc, attempts)
-            if attempts >= MAX_SUBMIT_ATTEMPTS:
-                await self._store.save(
-                    job.with_changes(
-                        state=JobState.FAILED,
-                        submit_attempts=attempts,
-                        finished_at=now,
-                        error_code="unknown_submission",
-                        error_detail=str(exc)[:200],
-                    )
-                )
-            else:
-                await self._store.save(job.with_changes(submit_attempts=attempts))
-                self._pause(self._settings.error_backoff_s * attempts, "provider_down")
-            return False
-        except errors.ProviderError as exc:
-            # Refused outright (content, bad request, key, account): nothing was billed.
-            code = _refusal_code(exc)
-            level = logging.ERROR if isinstance(exc, errors.AuthFailed | errors.AccountProblem) else logging.INFO
-            log.log(level, "job %s refused by provider: %s", job.id, exc)
-            await self._store.release(
-                job.with_changes(state=JobState.FAILED, finished_at=now, error_code=code, error_detail=str(exc)[:200])
-            )
-            await self._store.drop_input_image(job.id)
-            return True
-        self._balance_alerted = False
-        await self._accepted(job, status)
-        return True
-
-    async def _adopt_existing(self, job: Job) -> bool:
-        """1231: a task with our request_id exists; find it rather than paying for another."""
-        try:
-            status = await self._client.fetch(job.request_id)
-        except errors.ProviderError as exc:
-            log.error("job %s: provider has our request_id but the task cannot be found (%s)", job.id, exc)
-            await self._store.save(
-                job.with_changes(state=JobState.FAILED, finished_at=self._clock(), error_code="unknown_submission")
-            )
-            return True
-        await self._accepted(job, status)
-        return True
-
-    async def _accepted(self, job: Job, status: TaskStatus) -> None:
+    async def _accepted(self, job: Job, status: TaskStatus) -> Job:
         now = self._clock()
         est = await self._estimate(job)
+        first_poll = schedule.next_poll_delay(0, est, min_s=self._settings.poll_min_s, max_s=self._settings.poll_max_s)
         job = job.with_changes(
             state=JobState.SUBMITTED,
             task_id=status.task_id or job.request_id,
             submitted_at=now,
             submit_attempts=job.submit_attempts + 1,
-            next_poll_at=now
-            + schedule.next_poll_delay(0, est, min_s=self._settings.poll_min_s, max_s=self._settings.poll_max_s),
+            next_poll_at=now + first_poll,
         )
         job = _apply_status(job, status, now)
         await self._store.save(job)
         await self._store.drop_input_image(job.id)
         log.info("job %s submitted task=%s", job.id, job.task_id)
         await self._show(job, est)
-
-    def _pause(self, seconds: float, reason: str) -> None:
-        self._submit_paused_until = max(self._submit_paused_until, self._clock() + seconds)
-        self._pause_reason = reason
+        return job
 
     # -- polling ---------------------------------------------------------------------------------
 
-    async def _poll_due(self, in_flight: list[Job]) -> None:
+    async def _poll_due(self, mine: dict[str, Job]) -> None:
         now = self._clock()
-        due = [j for j in in_flight if j.next_poll_at is None or j.next_poll_at <= now]
+        due = [j for j in mine.values() if j.state in IN_FLIGHT and (j.next_poll_at is None or j.next_poll_at <= now)]
         limiter = asyncio.Semaphore(8)
 
         async def one(job: Job) -> None:
             async with limiter:
-                await self._poll(job)
+                mine[job.id] = await self._poll(job)
 
         await asyncio.gather(*(one(j) for j in due))
 
-    async def _poll(self, job: Job) -> None:
+    async def _poll(self, job: Job) -> Job:
         task_id = job.task_id or job.request_id
         est = await self._estimate(job)
         try:
@@ -300,13 +231,13 @@ class Runner:
         if job.state in OUTCOMES:
             self._estimates.pop(job.options.schedule_key(), None)
             log.info("job %s %s after %d polls", job.id, job.state.value, job.polls)
+        return job
 
     # -- progress --------------------------------------------------------------------------------
 
-    async def _show_progress(self) -> None:
+    async def _show_progress(self, active: list[Job]) -> None:
         now = self._clock()
         every = self._settings.progress_every_s
-        active = await self._store.jobs_in(IN_FLIGHT | {JobState.QUEUED}, limit=5000)
         self._last_shown = {j.id: self._last_shown.get(j.id, 0.0) for j in active}
         for job in active:
             if now - self._last_shown[job.id] >= every:
@@ -324,7 +255,7 @@ class Runner:
             position=position,
             expected_s=est.expected_s,
             progress=schedule.progress(elapsed, est),
-            notice=self._pause_reason if queued and now < self._submit_paused_until else None,
+            notice=self._submitter.pause_reason if queued and self._submitter.paused(now) else None,
         )
         await self._notifier.show(view)
 
@@ -349,11 +280,3 @@ def _apply_status(job: Job, status: TaskStatus, now: float) -> Job:
             error_detail=status.detail[:200],
         )
     return job.with_changes(state=JobState.PROCESSING) if job.state is JobState.SUBMITTED and job.polls else job
-
-
-def _refusal_code(exc: errors.ProviderError) -> str:
-    if isinstance(exc, errors.ContentRejected):
-        return "content_rejected"
-    if isinstance(exc, errors.AuthFailed | errors.AccountProblem):
-        return "provider_account"
-    return "invalid_request"

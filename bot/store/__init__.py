@@ -1,6 +1,22 @@
-"""One Store interface; SQLite is the embedded default."""
+"""One Store interface; SQLite (embedded default) and PostgreSQL (several processes) behind it."""
+
+from __future__ import annotations
+
+from pathlib import Path
 
 from bot.store.base import Admission, Store
-from bot.store.sqlite import SqliteStore, open_store
+from bot.store.sql import SqlStore
 
-__all__ = ["Admission", "SqliteStore", "Store", "open_store"]
+
+async def open_store(database_url: str) -> SqlStore:
+    """Open and migrate the store named by ``database_url`` (``sqlite:///path`` or ``postgresql://…``)."""
+    if database_url.startswith(("postgresql://", "postgres://")):
+        from bot.store.postgres import open_postgres
+
+        return await open_postgres(database_url)
+    from bot.store.sqlite import open_sqlite
+
+    return await open_sqlite(Path(database_url.removeprefix("sqlite:///")))
+
+
+__all__ = ["Admission", "SqlStore", "Store", "open_store"]

@@ -36,7 +36,19 @@ class Store(Protocol):
         ...
 
     async def save(self, job: Job) -> None:
-        """Write every mutable field of ``job``."""
+        """Write the fields the runner changes (not where the reply lives); end any submit attempt."""
+        ...
+
+    async def move_reply(self, job_id: str, *, message_id: int | None = None, drop_token: bool = False) -> None:
+        """Record that the reply moved to a new message, or that its interaction token is spent."""
+        ...
+
+    async def claim(self, owner: str, *, now: float, lease_s: float, limit: int = 5000) -> list[Job]:
+        """Take (or renew) the lease on unfinished jobs that are free, expired, or already ``owner``'s."""
+        ...
+
+    async def take_submit_slots(self, owner: str, *, now: float, max_in_flight: int, hold_s: float) -> list[Job]:
+        """Give ``owner``'s oldest queued jobs a provider slot while fewer than ``max_in_flight`` are taken."""
         ...
 
     async def release(self, job: Job) -> Job:

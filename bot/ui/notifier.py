@@ -138,7 +138,7 @@ class DiscordNotifier:
                 else:
                     log.warning("job %s: token edit failed (%s %s); using the bot token", job.id, exc.status, exc.code)
                 job = job.with_changes(delivery=_without_token(d))
-                await self._store.save(job)
+                await self._store.move_reply(job.id, drop_token=True)
         return await self._edit_by_bot(job, rendered, video)
 
     async def _edit_by_token(self, job: Job, rendered: Rendered, video: Path | None) -> None:
@@ -184,13 +184,12 @@ class DiscordNotifier:
         except discord.HTTPException as exc:
             log.error("job %s: cannot post in channel %s (%s %s)", job.id, d.channel_id, exc.status, exc.code)
             return False
-        moved = job.with_changes(delivery=_without_token(d, message_id=message.id))
-        await self._store.save(moved)
+        await self._store.move_reply(job.id, message_id=message.id, drop_token=True)
         return True
 
 
-def _without_token(d: Delivery, *, message_id: int | None = None) -> Delivery:
-    return replace(d, interaction_token=None, message_id=d.message_id if message_id is None else message_id)
+def _without_token(d: Delivery) -> Delivery:
+    return replace(d, interaction_token=None)
 
 
 def _file(job: Job, video: Path) -> discord.File:

@@ -15,7 +15,7 @@ from bot.jobs.service import JobRequest, JobService
 from bot.models import Charge, Delivery, JobState, VideoOptions
 from bot.provider.client import CogVideoClient
 from bot.spending.budget import SpendingPolicy
-from bot.store.sqlite import SqliteStore
+from bot.store.sql import SqlStore
 from tests.standins.fake_video import FakeVideoAPI
 
 
@@ -47,7 +47,7 @@ class RecordingNotifier:
 class World:
     def __init__(
         self,
-        store: SqliteStore,
+        store: SqlStore,
         api: FakeVideoAPI,
         session: aiohttp.ClientSession,
         tmp: Path,
@@ -100,7 +100,7 @@ class World:
 
 
 @pytest.fixture
-async def world(store: SqliteStore, tmp_path: Path) -> AsyncIterator[World]:
+async def world(store: SqlStore, tmp_path: Path) -> AsyncIterator[World]:
     api = FakeVideoAPI(duration=0.0)
     await api.start()
     async with aiohttp.ClientSession() as session:

@@ -12,7 +12,8 @@ from bot.errors import BudgetExhausted, MemberLimitReached
 from bot.jobs.service import JobRequest, JobService
 from bot.models import Charge, Delivery, VideoOptions
 from bot.spending.budget import SpendingPolicy, utc_day
-from bot.store.sqlite import SqliteStore
+from bot.store.sql import SqlStore
+from bot.store.sqlite import open_sqlite
 
 NOON = datetime(2026, 11, 24, 12, 0, tzinfo=UTC).timestamp()
 
@@ -35,12 +36,12 @@ def request(user_id: int = 1, guild_id: int = 10, prompt: str = "a fox") -> JobR
     )
 
 
-def service(store: SqliteStore, *, budget: int = 300_000, hourly: int = 100, clock: Clock | None = None) -> JobService:
+def service(store: SqlStore, *, budget: int = 300_000, hourly: int = 100, clock: Clock | None = None) -> JobService:
     policy = SpendingPolicy(price=100_000, daily_budget=budget, hourly_limit=hourly)
     return JobService(store, policy, deadline_s=600, clock=clock or Clock())
 
 
-async def test_twenty_racing_requests_against_a_budget_for_three_give_exactly_three(store: SqliteStore) -> None:
+async def test_twenty_racing_requests_against_a_budget_for_three_give_exactly_three(store: SqlStore) -> None:
     jobs = service(store)
     results = await asyncio.gather(*(jobs.request(request(user_id=i)) for i in range(20)), return_exceptions=True)
     accepted = [r for r in results if not isinstance(r, BaseException)]
@@ -51,8 +52,8 @@ async def test_twenty_racing_requests_against_a_budget_for_three_give_exactly_th
 
 async def test_two_processes_on_one_file_cannot_overspend(tmp_path: Path) -> None:
     # Two connections stand for two processes sharing the SQLite file; BEGIN IMMEDIATE serialises them.
-    a = await SqliteStore.open(tmp_path / "shared.sqlite3")
-    b = await SqliteStore.open(tmp_path / "shared.sqlite3")
+    a = await open_sqlite(tmp_path / "shared.sqlite3")
+    b = await open_sqlite(tmp_path / "shared.sqlite3")
     try:
         ja, jb = service(a), service(b)
         results = await asyncio.gather(
@@ -64,7 +65,7 @@ async def test_two_processes_on_one_file_cannot_overspend(tmp_path: Path) -> Non
         await b.close()
 
 
-async def test_refusal_names_the_budget_and_when_it_resets(store: SqliteStore) -> None:
+async def test_refusal_names_the_budget_and_when_it_resets(store: SqlStore) -> None:
     jobs = service(store, budget=100_000)
     await jobs.request(request())
     with pytest.raises(BudgetExhausted) as info:
@@ -74,7 +75,7 @@ async def test_refusal_names_the_budget_and_when_it_resets(store: SqliteStore) -
     assert err.resets_at == datetime(2026, 11, 25, tzinfo=UTC).timestamp()
 
 
-async def test_budget_is_per_server_and_per_utc_day(store: SqliteStore) -> None:
+async def test_budget_is_per_server_and_per_utc_day(store: SqlStore) -> None:
     clock = Clock()
     jobs = service(store, budget=100_000, clock=clock)
     await jobs.request(request(guild_id=10))
@@ -83,7 +84,7 @@ async def test_budget_is_per_server_and_per_utc_day(store: SqliteStore) -> None:
     await jobs.request(request(guild_id=10, user_id=5))
 
 
-async def test_hourly_limit_is_per_member_and_rolls(store: SqliteStore) -> None:
+async def test_hourly_limit_is_per_member_and_rolls(store: SqlStore) -> None:
     clock = Clock()
     jobs = service(store, budget=10_000_000, hourly=2, clock=clock)
     await jobs.request(request(user_id=1))
@@ -97,7 +98,7 @@ async def test_hourly_limit_is_per_member_and_rolls(store: SqliteStore) -> None:
     await jobs.request(request(user_id=1))
 
 
-async def test_released_jobs_give_the_money_back_once(store: SqliteStore) -> None:
+async def test_released_jobs_give_the_money_back_once(store: SqlStore) -> None:
     jobs = service(store, budget=100_000)
     job = await jobs.request(request())
     released = await store.release(job)
@@ -107,7 +108,7 @@ async def test_released_jobs_give_the_money_back_once(store: SqliteStore) -> Non
     await jobs.request(request(user_id=2))  # the budget is free again
 
 
-async def test_a_moderator_budget_overrides_the_default(store: SqliteStore) -> None:
+async def test_a_moderator_budget_overrides_the_default(store: SqlStore) -> None:
     jobs = service(store, budget=100_000)
     assert await jobs.set_daily_budget(10, 500_000, by=99) == 500_000
     for user in range(5):

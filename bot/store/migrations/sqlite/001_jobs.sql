@@ -29,9 +29,13 @@ CREATE TABLE jobs (
     video_url        TEXT,
     cover_url        TEXT,
     error_code       TEXT,
-    error_detail     TEXT
+    error_detail     TEXT,
+    lease_owner      TEXT,                   -- the process working on it
+    lease_until      REAL,                   -- another process may take it over after this
+    submit_slot_until REAL                   -- holds a provider slot while a submit is under way
 );
 CREATE INDEX jobs_state ON jobs (state, created_at);
+CREATE INDEX jobs_lease ON jobs (lease_owner, lease_until);
 CREATE INDEX jobs_guild_day ON jobs (guild_id, day);
 CREATE INDEX jobs_member ON jobs (guild_id, user_id, created_at);
 CREATE INDEX jobs_schedule ON jobs (schedule_key, state, finished_at);

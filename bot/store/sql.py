@@ -1,0 +1,301 @@
+"""The Store, written once in SQL that SQLite and PostgreSQL both speak.
+
+Money: a job's price is reserved in the same transaction that counts the guild's spend and the
+member's jobs, under a per-guild lock, so racing requests in any number of processes cannot overspend.
+Work: each process claims jobs with a lease (owner, until); a job whose owner stops renewing is taken
+over by another process once the lease runs out. Provider slots are counted globally under a lock.
+"""
+
+from __future__ import annotations
+
+import logging
+from importlib import resources
+
+from bot.errors import BudgetExhausted, MemberLimitReached
+from bot.models import IN_FLIGHT, OUTCOMES, Charge, GuildSettings, Job, JobState
+from bot.store.base import Admission
+from bot.store.driver import LOCK_MIGRATE, LOCK_SUBMIT_SLOTS, Conn, Driver
+from bot.store.rows import COLUMNS, MUTABLE, job_to_row, row_to_job
+
+log = logging.getLogger(__name__)
+
+_INSERT = f"INSERT INTO jobs ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"  # noqa: S608
+_UPDATE = f"UPDATE jobs SET {', '.join(f'{c}=?' for c in MUTABLE)} WHERE id=?"  # noqa: S608
+_LEDGER = "INSERT INTO ledger (guild_id, user_id, job_id, kind, amount, at) VALUES (?, ?, ?, ?, ?, ?)"
+_ACTIVE = (JobState.QUEUED, *IN_FLIGHT, *OUTCOMES)
+
+
+def _marks(n: int) -> str:
+    return ", ".join("?" * n)
+
+
+class SqlStore:
+    """Persistence for jobs, budgets and guild settings over a Driver."""
+
+    def __init__(self, driver: Driver) -> None:
+        self._db = driver
+
+    @property
+    def dialect(self) -> str:
+        """Return "sqlite" or "postgres"."""
+        return self._db.dialect
+
+    async def migrate(self) -> int:
+        """Apply the numbered migrations not yet applied; return the schema version."""
+        async with self._db.transaction(lock=LOCK_MIGRATE) as db:
+            await db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            row = await db.fetchone("SELECT MAX(version) AS v FROM schema_version")
+            current = int(row["v"] or 0) if row else 0
+            folder = resources.files("bot.store") / "migrations" / self._db.dialect
+            for item in sorted(folder.iterdir(), key=lambda p: p.name):
+                number = int(item.name.split("_", 1)[0])
+                if number > current:
+                    log.info("applying migration %s/%s", self._db.dialect, item.name)
+                    for statement in _split_sql(item.read_text()):
+                        await db.execute(statement)
+                    await db.execute("INSERT INTO schema_version (version) VALUES (?)", number)
+                    current = number
+        return current
+
+    async def schema_version(self) -> int:
+        """Return the highest migration applied (0 for an empty database)."""
+        try:
+            row = await self._db.fetchone("SELECT MAX(version) AS v FROM schema_version")
+        except Exception:  # noqa: BLE001 - no table yet, whatever the driver calls that
+            return 0
+        return int(row["v"] or 0) if row else 0
+
+    # -- admission and money ---------------------------------------------------------------------
+
+    async def admit(self, job: Job, *, admission: Admission, image: str | None) -> Job:
+        """Reserve the job's price and persist it as QUEUED, atomically."""
+        async with self._db.transaction(lock=job.guild_id) as db:
+            spent = await self._spent(db, job.guild_id, admission.day)
+            if spent + job.price > admission.daily_cap:
+                raise BudgetExhausted(
+                    cap=admission.daily_cap, spent=spent, price=job.price, resets_at=admission.day_resets_at
+                )
+            used, oldest = await self._member_usage(db, job.guild_id, job.user_id, admission.hour_since)
+            if used >= admission.hourly_limit:
+                raise MemberLimitReached(
+                    limit=admission.hourly_limit, used=used, resets_at=(oldest or job.created_at) + 3600
+                )
+            row = job_to_row(job, admission.day)
+            await db.execute(_INSERT, *(row[c] for c in COLUMNS))
+            if image is not None:
+                await db.execute("INSERT INTO job_inputs (job_id, image) VALUES (?, ?)", job.id, image)
+            await db.execute(_LEDGER, job.guild_id, job.user_id, job.id, "reserve", job.price, job.created_at)
+        return job
+
+    async def release(self, job: Job) -> Job:
+        """Give the job's price back (once) and save ``job``."""
+        released = job.with_changes(charge=Charge.RELEASED)
+        async with self._db.transaction(lock=job.guild_id) as db:
+            row = await db.fetchone("SELECT charge FROM jobs WHERE id=?", job.id)
+            await self._save(db, released)
+            if row and row["charge"] == Charge.RESERVED.value:
+                await db.execute(
+                    _LEDGER,
+                    job.guild_id,
+                    job.user_id,
+                    job.id,
+                    "release",
+                    -job.price,
+                    float(job.finished_at or job.created_at),
+                )
+        return released
+
+    async def spent(self, guild_id: int, day: str) -> int:
+        """Return the micro-credits counted against the guild on ``day``."""
+        return await self._spent(self._db, guild_id, day)
+
+    async def member_usage(self, guild_id: int, user_id: int, since: float) -> tuple[int, float | None]:
+        """Return the member's counted jobs since ``since`` and the oldest one's creation time."""
+        return await self._member_usage(self._db, guild_id, user_id, since)
+
+    @staticmethod
+    async def _spent(db: Conn, guild_id: int, day: str) -> int:
+        row = await db.fetchone(
+            "SELECT COALESCE(SUM(price), 0) AS s FROM jobs WHERE guild_id=? AND day=? AND charge=?",
+            guild_id,
+            day,
+            Charge.RESERVED.value,
+        )
+        return int(row["s"]) if row else 0
+
+    @staticmethod
+    async def _member_usage(db: Conn, guild_id: int, user_id: int, since: float) -> tuple[int, float | None]:
+        row = await db.fetchone(
+            "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM jobs "
+            "WHERE guild_id=? AND user_id=? AND created_at>=? AND charge=?",
+            guild_id,
+            user_id,
+            float(since),
+            Charge.RESERVED.value,
+        )
+        if not row:
+            return 0, None
+        return int(row["n"]), (float(row["oldest"]) if row["oldest"] is not None else None)
+
+    # -- jobs ------------------------------------------------------------------------------------
+
+    async def get_job(self, job_id: str) -> Job | None:
+        """Return the job, or None."""
+        row = await self._db.fetchone("SELECT * FROM jobs WHERE id=?", job_id)
+        return row_to_job(row) if row else None
+
+    async def save(self, job: Job) -> None:
+        """Write the fields the runner changes (not where the reply lives); end any submit attempt."""
+        async with self._db.transaction() as db:
+            await self._save(db, job)
+
+    @staticmethod
+    async def _save(db: Conn, job: Job) -> None:
+        row = job_to_row(job)
+        await db.execute(_UPDATE, *(row[c] for c in MUTABLE), job.id)
+        await db.execute("UPDATE jobs SET submit_slot_until=NULL WHERE id=?", job.id)  # the attempt is over
+
+    async def move_reply(self, job_id: str, *, message_id: int | None = None, drop_token: bool = False) -> None:
+        """Record that the reply moved to a new message, or that its interaction token is spent."""
+        async with self._db.transaction() as db:
+            if message_id is not None:
+                await db.execute("UPDATE jobs SET message_id=? WHERE id=?", message_id, job_id)
+            if drop_token:
+                await db.execute("UPDATE jobs SET interaction_token=NULL WHERE id=?", job_id)
+
+    async def input_image(self, job_id: str) -> str | None:
+        """Return the data URI of an image job's picture."""
+        row = await self._db.fetchone("SELECT image FROM job_inputs WHERE job_id=?", job_id)
+        return str(row["image"]) if row else None
+
+    async def drop_input_image(self, job_id: str) -> None:
+        """Forget the picture once the provider has it."""
+        async with self._db.transaction() as db:
+            await db.execute("DELETE FROM job_inputs WHERE job_id=?", job_id)
+
+    async def claim(self, owner: str, *, now: float, lease_s: float, limit: int = 5000) -> list[Job]:
+        """Take (or renew) the lease on unfinished jobs that are free, expired, or already ours."""
+        states = [s.value for s in _ACTIVE]
+        async with self._db.transaction() as db:
+            rows = await db.fetch(
+                f"SELECT id FROM jobs WHERE state IN ({_marks(len(states))}) AND delivered_at IS NULL "  # noqa: S608
+                "AND (lease_owner IS NULL OR lease_owner=? OR lease_until<?) ORDER BY created_at, id LIMIT ?",
+                *states,
+                owner,
+                float(now),
+                limit,
+            )
+            ids = [r["id"] for r in rows]
+            for chunk in _chunks(ids, 500):
+                await db.execute(
+                    f"UPDATE jobs SET lease_owner=?, lease_until=? WHERE id IN ({_marks(len(chunk))})",  # noqa: S608
+                    owner,
+                    float(now + lease_s),
+                    *chunk,
+                )
+            if not ids:
+                return []
+            jobs: list[Job] = []
+            for chunk in _chunks(ids, 500):
+                got = await db.fetch(f"SELECT * FROM jobs WHERE id IN ({_marks(len(chunk))})", *chunk)  # noqa: S608
+                jobs += [row_to_job(r) for r in got]
+        return sorted(jobs, key=lambda j: (j.created_at, j.id))
+
+    async def take_submit_slots(self, owner: str, *, now: float, max_in_flight: int, hold_s: float) -> list[Job]:
+        """Give our oldest queued jobs a provider slot while fewer than ``max_in_flight`` are taken, globally."""
+        async with self._db.transaction(lock=LOCK_SUBMIT_SLOTS) as db:
+            busy = await db.fetchone(
+                f"SELECT COUNT(*) AS n FROM jobs WHERE state IN ({_marks(len(IN_FLIGHT))}) "  # noqa: S608
+                "OR (state=? AND submit_slot_until>?)",
+                *(s.value for s in IN_FLIGHT),
+                JobState.QUEUED.value,
+                float(now),
+            )
+            free = max_in_flight - (int(busy["n"]) if busy else 0)
+            if free <= 0:
+                return []
+            rows = await db.fetch(
+                "SELECT * FROM jobs WHERE state=? AND lease_owner=? AND deadline_at>=? "
+                "AND (submit_slot_until IS NULL OR submit_slot_until<=?) ORDER BY created_at, id LIMIT ?",
+                JobState.QUEUED.value,
+                owner,
+                float(now),
+                float(now),
+                free,
+            )
+            for r in rows:
+                await db.execute("UPDATE jobs SET submit_slot_until=? WHERE id=?", float(now + hold_s), r["id"])
+        return [row_to_job(r) for r in rows]
+
+    async def jobs_in(self, states: frozenset[JobState], *, limit: int = 500) -> list[Job]:
+        """Return jobs in any of ``states``, oldest first."""
+        values = sorted(s.value for s in states)
+        rows = await self._db.fetch(
+            f"SELECT * FROM jobs WHERE state IN ({_marks(len(values))}) ORDER BY created_at, id LIMIT ?",  # noqa: S608
+            *values,
+            limit,
+        )
+        return [row_to_job(r) for r in rows]
+
+    async def count_in(self, states: frozenset[JobState]) -> int:
+        """Count jobs in any of ``states``."""
+        values = sorted(s.value for s in states)
+        row = await self._db.fetchone(f"SELECT COUNT(*) AS n FROM jobs WHERE state IN ({_marks(len(values))})", *values)  # noqa: S608
+        return int(row["n"]) if row else 0
+
+    async def queue_position(self, job: Job) -> int:
+        """Return 1 + the number of QUEUED jobs created before ``job``."""
+        row = await self._db.fetchone(
+            "SELECT COUNT(*) AS n FROM jobs WHERE state=? AND (created_at<? OR (created_at=? AND id<?))",
+            JobState.QUEUED.value,
+            float(job.created_at),
+            float(job.created_at),
+            job.id,
+        )
+        return 1 + (int(row["n"]) if row else 0)
+
+    async def durations(self, schedule_key: str, *, limit: int = 50) -> list[float]:
+        """Return recent provider durations (submit to result) of finished jobs with this key."""
+        rows = await self._db.fetch(
+            "SELECT finished_at - submitted_at AS d FROM jobs WHERE schedule_key=? AND state IN (?, ?) "
+            "AND submitted_at IS NOT NULL AND finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT ?",
+            schedule_key,
+            JobState.SUCCEEDED.value,
+            JobState.DELIVERED.value,
+            limit,
+        )
+        return [float(r["d"]) for r in rows if r["d"] is not None and r["d"] > 0]
+
+    # -- guild settings --------------------------------------------------------------------------
+
+    async def guild_settings(self, guild_id: int) -> GuildSettings:
+        """Return the guild's settings (defaults if never set)."""
+        row = await self._db.fetchone("SELECT daily_budget FROM guild_settings WHERE guild_id=?", guild_id)
+        return GuildSettings(guild_id=guild_id, daily_budget=row["daily_budget"] if row else None)
+
+    async def set_daily_budget(self, guild_id: int, micros: int | None, *, by: int, at: float) -> None:
+        """Set (or reset to the default) the guild's daily budget, and record who did."""
+        async with self._db.transaction(lock=guild_id) as db:
+            await db.execute(
+                "INSERT INTO guild_settings (guild_id, daily_budget, updated_by, updated_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (guild_id) DO UPDATE SET daily_budget=excluded.daily_budget, "
+                "updated_by=excluded.updated_by, updated_at=excluded.updated_at",
+                guild_id,
+                micros,
+                by,
+                float(at),
+            )
+            await db.execute(_LEDGER, guild_id, by, None, "budget", -1 if micros is None else micros, float(at))
+
+    async def close(self) -> None:
+        """Release the database."""
+        await self._db.close()
+
+
+def _chunks(items: list[str], size: int) -> list[list[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _split_sql(script: str) -> list[str]:
+    lines = [line.split("--", 1)[0] for line in script.splitlines()]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
