@@ -18,7 +18,7 @@ from discord.ext import commands
 import cogs
 from bot.config import DEFAULT_DISCORD_API_BASE, Settings
 from bot.errors import ConfigError
-from bot.jobs.runner import Runner, RunnerSettings
+from bot.jobs.runner import Runner, RunnerSettings, default_owner
 from bot.jobs.service import JobService
 from bot.provider.client import CogVideoClient
 from bot.spending.budget import SpendingPolicy
@@ -51,7 +51,7 @@ class Services:
     notifier: DiscordNotifier
 
 
-class ReelBot(commands.Bot):
+class ReelBot(commands.AutoShardedBot):
     """The Discord client: loads the cogs, runs the job runner, syncs commands when they change."""
 
     def __init__(self, settings: Settings, session: aiohttp.ClientSession, store: SqlStore) -> None:
@@ -69,6 +69,8 @@ class ReelBot(commands.Bot):
             # Budgets are per server, and only there can the bot token finish a job after 15 minutes.
             allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=False, private_channel=False),
             allowed_installs=app_commands.AppInstallationType(guild=True, user=False),
+            shard_count=settings.shard_count,
+            shard_ids=list(settings.shard_ids) if settings.shard_ids is not None else None,  # type: ignore[arg-type]
         )
         self.settings = settings
         self._session = session
@@ -88,6 +90,7 @@ class ReelBot(commands.Bot):
             client,
             notifier,
             policy,
+            owner=default_owner(s.instance),
             video_dir=s.data_dir / "videos",
             settings=RunnerSettings(
                 max_in_flight=s.provider_max_in_flight,
@@ -103,7 +106,8 @@ class ReelBot(commands.Bot):
             if not module.name.rsplit(".", 1)[-1].startswith("_"):
                 await self.load_extension(module.name)
         runner.start()
-        await self._sync_commands()
+        if s.syncs_commands:
+            await self._sync_commands()
         if self.application_id:
             url = discord.utils.oauth_url(
                 self.application_id, permissions=INVITE_PERMISSIONS, scopes=("bot", "applications.commands")

@@ -44,6 +44,19 @@ class Settings:
     progress_edit_interval: float = 20.0
     interaction_token_ttl: float = 840.0
     lease_seconds: float = 30.0
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
+
+    @property
+    def syncs_commands(self) -> bool:
+        """Return True for the one process that syncs commands: the one running shard 0."""
+        return self.shard_ids is None or 0 in self.shard_ids
+
+    @property
+    def instance(self) -> str:
+        """Name this process among several sharing one database (stable across restarts)."""
+        return "shards-" + "-".join(map(str, self.shard_ids)) if self.shard_ids is not None else "main"
+
     log_level: str = "INFO"
 
     def secrets(self) -> tuple[str, ...]:
@@ -145,6 +158,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, env_file: str | None 
             f"(got {database_url.split(':')[0]}:…)."
         )
     dev_guild = r.integer("DEV_GUILD_ID", 0)
+    shard_count = r.integer("SHARD_COUNT", 0) or None
+    shard_ids = _shard_ids(r.raw("SHARD_IDS"), shard_count)
     level = (r.raw("LOG_LEVEL") or "INFO").upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError(f"LOG_LEVEL={level!r} is not one of DEBUG, INFO, WARNING, ERROR.")
@@ -169,5 +184,25 @@ def load_settings(env: Mapping[str, str] | None = None, *, env_file: str | None 
         progress_edit_interval=r.seconds("PROGRESS_EDIT_INTERVAL", 20.0),
         interaction_token_ttl=r.seconds("INTERACTION_TOKEN_TTL", 840.0),
         lease_seconds=r.seconds("LEASE_SECONDS", 30.0),
+        shard_count=shard_count,
+        shard_ids=shard_ids,
         log_level=level,
     )
+
+
+def _shard_ids(raw: str | None, count: int | None) -> tuple[int, ...] | None:
+    """Parse SHARD_IDS: "0-3", "4,5,6" or a mix; needs SHARD_COUNT and ids below it."""
+    if raw is None:
+        return None
+    if count is None:
+        raise ConfigError("SHARD_IDS needs SHARD_COUNT (the total number of shards across all processes).")
+    ids: set[int] = set()
+    try:
+        for part in raw.replace(" ", "").split(","):
+            low, _, high = part.partition("-")
+            ids.update(range(int(low), int(high or low) + 1))
+    except ValueError:
+        raise ConfigError(f"SHARD_IDS={raw!r} is not a list of shard numbers (e.g. SHARD_IDS=0-3 or 0,2).") from None
+    if not ids or min(ids) < 0 or max(ids) >= count:
+        raise ConfigError(f"SHARD_IDS={raw!r} must name shards from 0 to {count - 1} (SHARD_COUNT={count}).")
+    return tuple(sorted(ids))

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bot.jobs.faults import crash_point
 from bot.jobs.notify import JobView, Notifier
 from bot.models import Job, JobState
 from bot.provider import errors
@@ -52,11 +53,13 @@ class Deliverer:
         video, why_link = None, None
         if job.state is JobState.SUCCEEDED:
             job, video, why_link = await self._fetch_video(job)
+            crash_point("after_download")
         day, _ = utc_day(job.created_at)
         left = await self._policy.daily_cap(self._store, job.guild_id) - await self._store.spent(job.guild_id, day)
         view = JobView(job=job, now=self._clock(), budget_left=max(0, left), video=video, notice=why_link)
         try:
             delivered = await self._notifier.deliver(view)
+            crash_point("after_upload")  # the member has the video; the store does not know yet
         finally:
             if video is not None:
                 video.unlink(missing_ok=True)

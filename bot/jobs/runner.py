@@ -119,6 +119,7 @@ class Runner:
         return self._task is not None and not self._task.done()
 
     async def _loop(self) -> None:
+        await self._store.forget_submit_attempts(self._owner)
         while not self._stopping:
             try:
                 delay = await self.run_once()

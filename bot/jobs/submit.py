@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.jobs.faults import crash_point
 from bot.models import Job, JobState
 from bot.provider import errors
 from bot.provider.client import CogVideoClient, TaskStatus
@@ -57,7 +58,9 @@ class Submitter:
         )
         now = self._clock()
         try:
+            crash_point("before_submit")
             status = await self._client.submit(body)
+            crash_point("after_submit")  # accepted by the provider, not yet recorded
         except errors.DuplicateRequest:
             return await self._adopt_existing(job)
         except errors.ProviderUnreachable as exc:

@@ -47,6 +47,10 @@ class Store(Protocol):
         """Take (or renew) the lease on unfinished jobs that are free, expired, or already ``owner``'s."""
         ...
 
+    async def forget_submit_attempts(self, owner: str) -> None:
+        """Free the provider slots of ``owner``'s queued jobs: a restarted process's attempts died with it."""
+        ...
+
     async def take_submit_slots(self, owner: str, *, now: float, max_in_flight: int, hold_s: float) -> list[Job]:
         """Give ``owner``'s oldest queued jobs a provider slot while fewer than ``max_in_flight`` are taken."""
         ...

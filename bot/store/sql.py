@@ -19,8 +19,8 @@ from bot.store.rows import COLUMNS, MUTABLE, job_to_row, row_to_job
 
 log = logging.getLogger(__name__)
 
-_INSERT = f"INSERT INTO jobs ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"  # noqa: S608
-_UPDATE = f"UPDATE jobs SET {', '.join(f'{c}=?' for c in MUTABLE)} WHERE id=?"  # noqa: S608
+_INSERT = f"INSERT INTO jobs ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+_UPDATE = f"UPDATE jobs SET {', '.join(f'{c}=?' for c in MUTABLE)} WHERE id=?"
 _LEDGER = "INSERT INTO ledger (guild_id, user_id, job_id, kind, amount, at) VALUES (?, ?, ?, ?, ?, ?)"
 _ACTIVE = (JobState.QUEUED, *IN_FLIGHT, *OUTCOMES)
 
@@ -178,7 +178,7 @@ class SqlStore:
         states = [s.value for s in _ACTIVE]
         async with self._db.transaction() as db:
             rows = await db.fetch(
-                f"SELECT id FROM jobs WHERE state IN ({_marks(len(states))}) AND delivered_at IS NULL "  # noqa: S608
+                f"SELECT id FROM jobs WHERE state IN ({_marks(len(states))}) AND delivered_at IS NULL "
                 "AND (lease_owner IS NULL OR lease_owner=? OR lease_until<?) ORDER BY created_at, id LIMIT ?",
                 *states,
                 owner,
@@ -187,8 +187,12 @@ class SqlStore:
             )
             ids = [r["id"] for r in rows]
             for chunk in _chunks(ids, 500):
+                # Taking a job over from a process that stopped renewing: its submit attempt died with it,
+                # so the provider slot it held is free (a resubmission reuses the request_id).
                 await db.execute(
-                    f"UPDATE jobs SET lease_owner=?, lease_until=? WHERE id IN ({_marks(len(chunk))})",  # noqa: S608
+                    "UPDATE jobs SET submit_slot_until=CASE WHEN lease_owner=? THEN submit_slot_until END, "
+                    f"lease_owner=?, lease_until=? WHERE id IN ({_marks(len(chunk))})",
+                    owner,
                     owner,
                     float(now + lease_s),
                     *chunk,
@@ -197,15 +201,22 @@ class SqlStore:
                 return []
             jobs: list[Job] = []
             for chunk in _chunks(ids, 500):
-                got = await db.fetch(f"SELECT * FROM jobs WHERE id IN ({_marks(len(chunk))})", *chunk)  # noqa: S608
+                got = await db.fetch(f"SELECT * FROM jobs WHERE id IN ({_marks(len(chunk))})", *chunk)
                 jobs += [row_to_job(r) for r in got]
         return sorted(jobs, key=lambda j: (j.created_at, j.id))
+
+    async def forget_submit_attempts(self, owner: str) -> None:
+        """Free the provider slots of ``owner``'s queued jobs: a restarted process's attempts died with it."""
+        async with self._db.transaction(lock=LOCK_SUBMIT_SLOTS) as db:
+            await db.execute(
+                "UPDATE jobs SET submit_slot_until=NULL WHERE lease_owner=? AND state=?", owner, JobState.QUEUED.value
+            )
 
     async def take_submit_slots(self, owner: str, *, now: float, max_in_flight: int, hold_s: float) -> list[Job]:
         """Give our oldest queued jobs a provider slot while fewer than ``max_in_flight`` are taken, globally."""
         async with self._db.transaction(lock=LOCK_SUBMIT_SLOTS) as db:
             busy = await db.fetchone(
-                f"SELECT COUNT(*) AS n FROM jobs WHERE state IN ({_marks(len(IN_FLIGHT))}) "  # noqa: S608
+                f"SELECT COUNT(*) AS n FROM jobs WHERE state IN ({_marks(len(IN_FLIGHT))}) "
                 "OR (state=? AND submit_slot_until>?)",
                 *(s.value for s in IN_FLIGHT),
                 JobState.QUEUED.value,
@@ -231,7 +242,7 @@ class SqlStore:
         """Return jobs in any of ``states``, oldest first."""
         values = sorted(s.value for s in states)
         rows = await self._db.fetch(
-            f"SELECT * FROM jobs WHERE state IN ({_marks(len(values))}) ORDER BY created_at, id LIMIT ?",  # noqa: S608
+            f"SELECT * FROM jobs WHERE state IN ({_marks(len(values))}) ORDER BY created_at, id LIMIT ?",
             *values,
             limit,
         )
@@ -240,7 +251,7 @@ class SqlStore:
     async def count_in(self, states: frozenset[JobState]) -> int:
         """Count jobs in any of ``states``."""
         values = sorted(s.value for s in states)
-        row = await self._db.fetchone(f"SELECT COUNT(*) AS n FROM jobs WHERE state IN ({_marks(len(values))})", *values)  # noqa: S608
+        row = await self._db.fetchone(f"SELECT COUNT(*) AS n FROM jobs WHERE state IN ({_marks(len(values))})", *values)
         return int(row["n"]) if row else 0
 
     async def queue_position(self, job: Job) -> int:

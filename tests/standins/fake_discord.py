@@ -93,6 +93,7 @@ class FakeDiscord:
         premium_tier: int = 0,
         token_ttl: float = 900.0,
         ack_deadline: float = 3.0,
+        guild_shard: tuple[int, int] = (0, 1),
     ) -> None:
         self.bot_token = bot_token
         self.app_id = snowflake()
@@ -105,6 +106,8 @@ class FakeDiscord:
             "global_name": "reelbot",
         }
         self.guild_id = snowflake()
+        while (self.guild_id >> 22) % guild_shard[1] != guild_shard[0]:  # a guild on the wanted shard
+            self.guild_id = snowflake()
         self.channel_id = snowflake()
         self.premium_tier = premium_tier
         self.token_ttl = token_ttl
@@ -117,6 +120,7 @@ class FakeDiscord:
         self.identified = asyncio.Event()
         self.close_code_on_identify: int | None = None
         self._sockets: list[web.WebSocketResponse] = []
+        self._shards: dict[web.WebSocketResponse, tuple[int, int]] = {}
         self._seq = 0
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
@@ -196,6 +200,8 @@ class FakeDiscord:
                     await ws.send_json({"op": 11})
                 elif op == 2:
                     self.identify = data["d"]
+                    shard = data["d"].get("shard") or [0, 1]
+                    self._shards[ws] = (int(shard[0]), int(shard[1]))
                     if self.close_code_on_identify:
                         await ws.close(code=self.close_code_on_identify, message=b"Disallowed intent(s).")
                         break
@@ -204,22 +210,30 @@ class FakeDiscord:
                     await ws.send_json({"op": 9, "d": False})
         finally:
             self._sockets.remove(ws)
+            self._shards.pop(ws, None)
         return ws
 
+    def _owns_guild(self, ws: web.WebSocketResponse) -> bool:
+        shard_id, count = self._shards.get(ws, (0, 1))
+        return (self.guild_id >> 22) % count == shard_id
+
     async def _ready(self, ws: web.WebSocketResponse) -> None:
+        owns = self._owns_guild(ws)
         await self._send(
             ws,
             "READY",
             {
                 "v": 10,
                 "user": self.bot_user,
-                "guilds": [{"id": str(self.guild_id), "unavailable": True}],
+                "shard": list(self._shards.get(ws, (0, 1))),
+                "guilds": [{"id": str(self.guild_id), "unavailable": True}] if owns else [],
                 "session_id": "session-1",
                 "resume_gateway_url": f"{self.base.replace('http', 'ws')}/gw",
                 "application": {"id": str(self.app_id), "flags": 0},
             },
         )
-        await self._send(ws, "GUILD_CREATE", self.guild_payload())
+        if owns:
+            await self._send(ws, "GUILD_CREATE", self.guild_payload())
         self.identified.set()
         await self._notify()
 
@@ -266,10 +280,11 @@ class FakeDiscord:
         await ws.send_json({"op": 0, "t": event, "s": self._seq, "d": data})
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send an event to every connected gateway client."""
-        await self.wait_for(lambda: self._sockets and self.identified.is_set(), what="a gateway client")
+        """Send a guild event to the gateway connection (shard) that serves the guild."""
+        await self.wait_for(lambda: any(self._owns_guild(ws) for ws in self._sockets), what="the guild's shard")
         for ws in list(self._sockets):
-            await self._send(ws, event, data)
+            if self._owns_guild(ws):
+                await self._send(ws, event, data)
 
     # -- what a test sends -----------------------------------------------------------------------
 
