@@ -39,8 +39,10 @@ class Store(Protocol):
         """Write the fields the runner changes (not where the reply lives); end any submit attempt."""
         ...
 
-    async def move_reply(self, job_id: str, *, message_id: int | None = None, drop_token: bool = False) -> None:
-        """Record that the reply moved to a new message, or that its interaction token is spent."""
+    async def move_reply(
+        self, job_id: str, *, message_id: int | None = None, channel_id: int | None = None, drop_token: bool = False
+    ) -> None:
+        """Record that the reply moved to a new message (or channel), or that its interaction token is spent."""
         ...
 
     async def claim(self, owner: str, *, now: float, lease_s: float, limit: int = 5000) -> list[Job]:

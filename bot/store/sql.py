@@ -155,9 +155,13 @@ class SqlStore:
         await db.execute(_UPDATE, *(row[c] for c in MUTABLE), job.id)
         await db.execute("UPDATE jobs SET submit_slot_until=NULL WHERE id=?", job.id)  # the attempt is over
 
-    async def move_reply(self, job_id: str, *, message_id: int | None = None, drop_token: bool = False) -> None:
-        """Record that the reply moved to a new message, or that its interaction token is spent."""
+    async def move_reply(
+        self, job_id: str, *, message_id: int | None = None, channel_id: int | None = None, drop_token: bool = False
+    ) -> None:
+        """Record that the reply moved to a new message (or channel), or that its interaction token is spent."""
         async with self._db.transaction() as db:
+            if channel_id is not None:
+                await db.execute("UPDATE jobs SET channel_id=? WHERE id=?", channel_id, job_id)
             if message_id is not None:
                 await db.execute("UPDATE jobs SET message_id=? WHERE id=?", message_id, job_id)
             if drop_token:

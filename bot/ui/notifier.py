@@ -39,6 +39,10 @@ _RANK = {
 }
 
 
+class _UploadRefused(Exception):
+    """Discord would not take the file (too large for this server): link it instead."""
+
+
 class _Pacer:
     """Per-key serial execution where only the latest pending action survives."""
 
@@ -108,11 +112,12 @@ class DiscordNotifier:
             await self._pacer.settle(view.job.id)
             rendered = render(view)
             if view.video is not None:
-                if await self._edit(view.job, rendered, video=view.video):
-                    return True
-                log.warning("job %s: upload refused; posting a link instead", view.job.id)
-                rendered = render(_as_link(view))
-            return await self._edit(view.job, rendered)
+                try:
+                    return await self._edit(view.job, rendered, video=view.video, final=True)
+                except _UploadRefused:
+                    log.warning("job %s: upload refused; posting a link instead", view.job.id)
+                    rendered = render(_as_link(view))
+            return await self._edit(view.job, rendered, final=True)
         finally:
             self._rank.pop(view.job.id, None)
 
@@ -123,7 +128,7 @@ class DiscordNotifier:
     async def _edit_quietly(self, view: JobView) -> None:
         await self._edit(view.job, render(view))
 
-    async def _edit(self, job: Job, rendered: Rendered, *, video: Path | None = None) -> bool:
+    async def _edit(self, job: Job, rendered: Rendered, *, video: Path | None = None, final: bool = False) -> bool:
         job = await self._store.get_job(job.id) or job  # the delivery target may have moved
         d = job.delivery
         if d.interaction_token and self._clock() < d.token_expires_at:
@@ -132,14 +137,14 @@ class DiscordNotifier:
                 return True
             except discord.HTTPException as exc:
                 if video is not None and (exc.code in _UPLOAD_REJECTED or exc.status == 413):
-                    return False
+                    raise _UploadRefused from None
                 if exc.code in _TOKEN_DEAD or exc.status == 401:
                     log.info("job %s: interaction token no longer valid (%s); using the bot token", job.id, exc.code)
                 else:
                     log.warning("job %s: token edit failed (%s %s); using the bot token", job.id, exc.status, exc.code)
                 job = job.with_changes(delivery=_without_token(d))
                 await self._store.move_reply(job.id, drop_token=True)
-        return await self._edit_by_bot(job, rendered, video)
+        return await self._edit_by_bot(job, rendered, video, final=final)
 
     async def _edit_by_token(self, job: Job, rendered: Rendered, video: Path | None) -> None:
         d = job.delivery
@@ -159,32 +164,59 @@ class DiscordNotifier:
                 files=params.files,
             )
 
-    async def _edit_by_bot(self, job: Job, rendered: Rendered, video: Path | None) -> bool:
+    async def _edit_by_bot(self, job: Job, rendered: Rendered, video: Path | None, *, final: bool) -> bool:
         d = job.delivery
         channel = self._client.get_partial_messageable(d.channel_id, guild_id=d.guild_id)
+        mentions = mentions_for(job.user_id)
         try:
             await channel.get_partial_message(d.message_id).edit(
                 content=rendered.content,
                 embed=rendered.embed,
-                allowed_mentions=mentions_for(job.user_id),
+                allowed_mentions=mentions,
                 attachments=[_file(job, video)] if video else discord.utils.MISSING,
             )
             return True
+        except discord.NotFound as exc:  # 10008: the reply was deleted; 10003: so was the channel
+            log.warning("job %s: the reply is gone (%s); posting a new message", job.id, exc.code)
+        except discord.Forbidden as exc:  # 50001/50013: no access to the channel any more
+            log.warning("job %s: no access to channel %s (%s)", job.id, d.channel_id, exc.code)
+            return await self._direct_message(job, rendered, video) if final else False
         except discord.HTTPException as exc:
             if video is not None and (exc.code in _UPLOAD_REJECTED or exc.status == 413):
-                return False
-            log.warning("job %s: editing the reply failed (%s %s); posting a new message", job.id, exc.status, exc.code)
+                raise _UploadRefused from None
+            log.warning("job %s: editing the reply failed (%s %s); will retry", job.id, exc.status, exc.code)
+            return False
         try:
             message = await channel.send(
                 content=rendered.content,
+                embed=rendered.embed,
+                allowed_mentions=mentions,
+                file=_file(job, video) if video else discord.utils.MISSING,
+            )
+        except discord.HTTPException as exc:
+            log.warning("job %s: cannot post in channel %s (%s %s)", job.id, d.channel_id, exc.status, exc.code)
+            return await self._direct_message(job, rendered, video) if final else False
+        await self._store.move_reply(job.id, message_id=message.id, drop_token=True)
+        return True
+
+    async def _direct_message(self, job: Job, rendered: Rendered, video: Path | None) -> bool:
+        """Last resort for a final result: a DM to the requester (who may have closed their DMs)."""
+        try:
+            dm = await self._client.create_dm(discord.Object(id=job.user_id))
+            content = (rendered.content or "") + "\n(I couldn't post in the channel where you asked, so here it is.)"
+            message = await dm.send(
+                content=content.strip(),
                 embed=rendered.embed,
                 allowed_mentions=mentions_for(job.user_id),
                 file=_file(job, video) if video else discord.utils.MISSING,
             )
         except discord.HTTPException as exc:
-            log.error("job %s: cannot post in channel %s (%s %s)", job.id, d.channel_id, exc.status, exc.code)
+            log.error(
+                "job %s: cannot reach the requester by DM either (%s %s); giving up", job.id, exc.status, exc.code
+            )
             return False
-        await self._store.move_reply(job.id, message_id=message.id, drop_token=True)
+        await self._store.move_reply(job.id, channel_id=dm.id, message_id=message.id, drop_token=True)
+        log.info("job %s: delivered by DM", job.id)
         return True
 
 

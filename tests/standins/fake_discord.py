@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +33,19 @@ class Request:
     at: float
     bot_auth: bool
     status: int = 200
+
+
+@dataclass
+class Fault:
+    """An error the stand-in answers instead of doing the request."""
+
+    method: str
+    pattern: re.Pattern[str]
+    status: int
+    code: int
+    times: int
+    retry_after: float | None = None
+    multipart_only: bool = False  # only requests that upload a file
 
 
 @dataclass
@@ -126,6 +140,8 @@ class FakeDiscord:
         self._runner: web.AppRunner | None = None
         self.base = ""
         self.cdn: dict[str, bytes] = {}
+        self.faults: list[Fault] = []
+        self.dm_channels: dict[int, int] = {}  # DM channel id -> user id
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -274,6 +290,11 @@ class FakeDiscord:
             "guild_scheduled_events": [],
             "large": False,
         }
+
+    async def drop_gateway(self) -> None:
+        """Close every gateway connection as Discord does on a restart (the client resumes or re-identifies)."""
+        for ws in list(self._sockets):
+            await ws.close(code=4000, message=b"Unknown error")
 
     async def _send(self, ws: web.WebSocketResponse, event: str, data: dict[str, Any]) -> None:
         self._seq += 1
@@ -424,8 +445,55 @@ class FakeDiscord:
         await self._notify()
         return response
 
+    def fail(
+        self,
+        method: str,
+        pattern: str,
+        status: int,
+        code: int,
+        *,
+        times: int = 1,
+        retry_after: float | None = None,
+        multipart_only: bool = False,
+    ) -> None:
+        """Answer the next ``times`` requests matching ``method`` and the path regex with an error."""
+        self.faults.append(Fault(method, re.compile(pattern), status, code, times, retry_after, multipart_only))
+
+    def _fault(self, request: web.Request, path: str) -> web.Response | None:
+        multipart = request.content_type.startswith("multipart/")
+        for fault in self.faults:
+            if fault.multipart_only and not multipart:
+                continue
+            if fault.times > 0 and fault.method == request.method and fault.pattern.search(path):
+                fault.times -= 1
+                if fault.status == 429:
+                    body = {
+                        "message": "You are being rate limited.",
+                        "retry_after": fault.retry_after or 0.5,
+                        "global": False,
+                    }
+                    # discord.py retries a 429 only when it carries Via (else it looks like a Cloudflare ban).
+                    return _json(body, 429, headers={"Via": "1.1 google"})
+                return _error(fault.status, fault.code, f"injected {fault.status}/{fault.code}")
+        return None
+
     async def _route(self, request: web.Request, parts: list[str], record: Request) -> web.StreamResponse:
         m = request.method
+        injected = self._fault(request, "/" + "/".join(parts))
+        if injected is not None:
+            return injected
+        if parts == ["users", "@me", "channels"] and m == "POST":
+            body = await request.json()
+            dm = snowflake()
+            self.dm_channels[dm] = int(body["recipient_id"])
+            return _json(
+                {
+                    "id": str(dm),
+                    "type": 1,
+                    "recipients": [self.user(int(body["recipient_id"]))],
+                    "last_message_id": None,
+                }
+            )
         if parts[:1] in (["users"], ["oauth2"], ["gateway"], ["applications"], ["channels"]) and not record.bot_auth:
             return _error(401, 0, "401: Unauthorized")
         if parts == ["users", "@me"]:
@@ -548,7 +616,7 @@ class FakeDiscord:
         return _json(self.message_json(target))
 
     async def _channel(self, request: web.Request, channel_id: int, message_id: int | None) -> web.Response:
-        if channel_id != self.channel_id:
+        if channel_id != self.channel_id and channel_id not in self.dm_channels:
             return _error(404, 10003, "Unknown Channel")
         if request.method == "POST" and message_id is None:
             payload, files = await _read_payload(request)
