@@ -323,6 +323,7 @@ class FakeDiscord:
         permissions: int = MEMBER_PERMS,
         command_type: int = 1,
         target_id: int | None = None,
+        dm: bool = False,
     ) -> Interaction:
         """Send an application command as a member; return the interaction."""
         iid = snowflake()
@@ -369,7 +370,19 @@ class FakeDiscord:
             "context": 0,
             "data": data,
         }
-        interaction = Interaction(iid, token, time.time(), self.channel_id, user_id=int(author["id"]))
+        channel_id = self.channel_id
+        if dm:  # the same command, sent from the member's DM with the bot
+            channel_id = snowflake()
+            self.dm_channels[channel_id] = int(author["id"])
+            for key in ("guild_id", "member"):
+                payload.pop(key)
+            payload.update(
+                user=author,
+                channel_id=str(channel_id),
+                context=1,
+                channel={"id": str(channel_id), "type": 1, "recipients": [author]},
+            )
+        interaction = Interaction(iid, token, time.time(), channel_id, user_id=int(author["id"]))
         self.interactions[token] = interaction
         await self.dispatch("INTERACTION_CREATE", payload)
         return interaction

@@ -6,6 +6,7 @@ Behaviour is steered per job by words in the prompt:
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import time
@@ -47,7 +48,9 @@ class FakeVideoAPI:
     duration: float = 1.0
     tasks: dict[str, Task] = field(default_factory=dict)
     submits: list[dict[str, Any]] = field(default_factory=list)
-    submit_errors: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # served first, in order
+    # Served first, in order: (status, error JSON), ("hang", seconds) or ("html", status).
+    submit_errors: list[tuple[Any, Any]] = field(default_factory=list)
+    result_hangs: int = 0  # the next N result lookups hang for 2 s
     downloads: int = 0
     file_failures: int = 0  # the next N video downloads answer 403 (an expired signed URL)
     base: str = ""
@@ -82,8 +85,15 @@ class FakeVideoAPI:
         body = await request.json()
         self.submits.append(body)
         if self.submit_errors:
-            status, error = self.submit_errors.pop(0)
-            return web.json_response(error, status=status)
+            kind, value = self.submit_errors.pop(0)
+            if kind == "hang":  # answer too late for the client, but the task is created: it landed
+                await asyncio.sleep(value)
+            elif kind == "html":  # a gateway's error page instead of JSON
+                return web.Response(
+                    status=value, text="<html><body>502 Bad Gateway</body></html>", content_type="text/html"
+                )
+            else:
+                return web.json_response(value, status=kind)
         prompt = str(body.get("prompt", ""))
         if "[reject]" in prompt:
             return web.json_response(
@@ -113,6 +123,9 @@ class FakeVideoAPI:
             return web.json_response(
                 {"error": {"code": "1002", "message": "Authorization Token is invalid"}}, status=401
             )
+        if self.result_hangs:
+            self.result_hangs -= 1
+            await asyncio.sleep(2)
         key = request.match_info["id"]
         task = self.tasks.get(key) or next((t for t in self.tasks.values() if t.request_id == key), None)
         if task is None:

@@ -64,7 +64,7 @@ class World:
         async def no_sleep(_: float) -> None:
             return None
 
-        client = CogVideoClient(session, base_url=api.base, api_key=api.api_key, sleep=no_sleep)
+        client = CogVideoClient(session, base_url=api.base, api_key=api.api_key, sleep=no_sleep, timeout_s=0.5)
         self.runner = Runner(
             store,
             client,
@@ -246,3 +246,54 @@ async def test_a_result_that_never_downloads_is_linked(world: World) -> None:
     [final] = world.notifier.delivered
     assert final.video is None and final.notice == "download_failed" and final.job.video_url
     assert world.api.downloads == 3  # bounded
+
+
+async def test_a_submit_that_timed_out_but_landed_is_adopted_not_paid_twice(world: World) -> None:
+    world.api.submit_errors.append(("hang", 1.0))
+    job_id = await world.request()
+    await world.run(1, advance=1)
+    job = await world.store.get_job(job_id)
+    assert job is not None and job.state is JobState.QUEUED and job.submit_attempts == 1
+    await world.run(4, advance=30)
+    assert await world.state(job_id) is JobState.DELIVERED
+    assert len(world.api.tasks) == 1 and len(world.api.submits) == 2
+    assert world.api.submitted_request_ids() == [f"reelbot-{job_id}"] * 2
+
+
+async def test_an_html_error_page_on_submit_is_retried_with_the_same_request_id(world: World) -> None:
+    world.api.submit_errors.append(("html", 502))
+    job_id = await world.request()
+    await world.run(4, advance=30)
+    assert await world.state(job_id) is JobState.DELIVERED
+    assert len(world.api.tasks) == 1
+
+
+async def test_an_overloaded_provider_1305_keeps_the_queue_with_a_short_backoff(world: World) -> None:
+    world.api.submit_errors.append((429, {"error": {"code": "1305", "message": "该模型当前访问量过大"}}))
+    job_id = await world.request()
+    await world.run(1, advance=3)
+    assert await world.state(job_id) is JobState.QUEUED
+    assert any(v.notice == "provider_busy" for v in world.notifier.shown)
+    await world.run(4, advance=10)
+    assert await world.state(job_id) is JobState.DELIVERED
+
+
+async def test_a_hung_result_lookup_is_retried_later(world: World) -> None:
+    job_id = await world.request()
+    await world.run(1)  # submitted
+    world.api.result_hangs = 4  # every bounded retry of the next poll times out
+    await world.run(1)
+    assert await world.state(job_id) is JobState.SUBMITTED
+    await world.run(3)
+    assert await world.state(job_id) is JobState.DELIVERED
+
+
+async def test_the_same_job_is_never_worked_by_two_processes_at_once(world: World) -> None:
+    job_id = await world.request()
+    other = await world.store.claim("another-process", now=world.clock.now, lease_s=30)
+    assert [j.id for j in other] == [job_id]
+    await world.run(1)
+    assert world.api.submits == []  # the job is leased by another process
+    world.clock.now += 31  # the other process died: its lease runs out
+    await world.run(3)
+    assert await world.state(job_id) is JobState.DELIVERED
