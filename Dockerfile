@@ -9,14 +9,19 @@ COPY cogs ./cogs
 RUN /venv/bin/pip install --no-cache-dir .
 
 FROM python:3.12-slim
-RUN useradd --create-home --uid 10001 reelbot && mkdir /data && chown reelbot /data
+RUN useradd --create-home --uid 10001 reelbot && mkdir /data && chown 10001 /data
 COPY --from=build /venv /venv
 ENV PATH=/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     DATABASE_URL=sqlite:////data/reelbot.sqlite3 \
-    DATA_DIR=/data
-USER reelbot
+    DATA_DIR=/data \
+    METRICS_PORT=9100 \
+    METRICS_HOST=0.0.0.0
+USER 10001
 WORKDIR /data
 VOLUME ["/data"]
+EXPOSE 9100
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+    CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:9100/healthz', timeout=4).status != 200)"]
 ENTRYPOINT ["reelbot"]
 CMD ["run"]

@@ -20,6 +20,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	@if [ -x $(BIN)/hadolint ]; then $(BIN)/hadolint Dockerfile && echo "Dockerfile: hadolint clean"; \
+	else echo "hadolint is not available for this platform; Dockerfile not linted"; fi
 
 test: lint
 	$(BIN)/pytest

@@ -3,8 +3,6 @@ built once here and handed down (no globals)."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import pkgutil
 from dataclasses import dataclass
@@ -18,12 +16,15 @@ from discord.ext import commands
 import cogs
 from bot.config import DEFAULT_DISCORD_API_BASE, Settings
 from bot.errors import ConfigError
+from bot.health import HealthChecks, HealthServer
 from bot.jobs.runner import Runner, RunnerSettings, default_owner
 from bot.jobs.service import JobService
+from bot.metrics import DISCORD_429
 from bot.provider.client import CogVideoClient
 from bot.spending.budget import SpendingPolicy
 from bot.store import SqlStore, open_store
 from bot.ui.notifier import DiscordNotifier
+from bot.ui.sync import sync_commands
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,15 @@ class Services:
 class ReelBot(commands.AutoShardedBot):
     """The Discord client: loads the cogs, runs the job runner, syncs commands when they change."""
 
-    def __init__(self, settings: Settings, session: aiohttp.ClientSession, store: SqlStore) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        session: aiohttp.ClientSession,
+        store: SqlStore,
+        *,
+        serve: bool = True,
+        http_trace: aiohttp.TraceConfig | None = None,
+    ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
         intents.guild_messages = True  # mention replies ("@reelbot a prompt" with a picture)
@@ -71,7 +80,9 @@ class ReelBot(commands.AutoShardedBot):
             allowed_installs=app_commands.AppInstallationType(guild=True, user=False),
             shard_count=settings.shard_count,
             shard_ids=list(settings.shard_ids) if settings.shard_ids is not None else None,  # type: ignore[arg-type]
+            http_trace=http_trace,  # type: ignore[arg-type]
         )
+        self._serve = serve  # False: commands only (``reelbot sync``), no runner, no automatic sync
         self.settings = settings
         self._session = session
         self._store = store
@@ -105,9 +116,11 @@ class ReelBot(commands.AutoShardedBot):
         for module in pkgutil.iter_modules(cogs.__path__, "cogs."):
             if not module.name.rsplit(".", 1)[-1].startswith("_"):
                 await self.load_extension(module.name)
+        if not self._serve:
+            return
         runner.start()
         if s.syncs_commands:
-            await self._sync_commands()
+            await sync_commands(self, data_dir=s.data_dir, guild_id=s.dev_guild_id, force=False)
         if self.application_id:
             url = discord.utils.oauth_url(
                 self.application_id, permissions=INVITE_PERMISSIONS, scopes=("bot", "applications.commands")
@@ -123,21 +136,6 @@ class ReelBot(commands.AutoShardedBot):
             await self.services.runner.stop()
             await self.services.notifier.close()
         await super().close()
-
-    async def _sync_commands(self) -> None:
-        guild = discord.Object(id=self.settings.dev_guild_id) if self.settings.dev_guild_id else None
-        if guild is not None:
-            self.tree.copy_global_to(guild=guild)
-        payload = [c.to_dict(self.tree) for c in self.tree.get_commands(guild=guild)]
-        digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-        marker = self.settings.data_dir / f"commands-{guild.id if guild else 'global'}.sha256"
-        if marker.is_file() and marker.read_text().strip() == digest:
-            log.info("application commands unchanged; not syncing")
-            return
-        synced = await self.tree.sync(guild=guild)
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.write_text(digest)
-        log.info("synced %d application commands %s", len(synced), f"to guild {guild.id}" if guild else "globally")
 
 
 async def configure_discord_endpoints(settings: Settings, session: aiohttp.ClientSession) -> None:
@@ -170,14 +168,39 @@ async def configure_discord_endpoints(settings: Settings, session: aiohttp.Clien
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(data["url"])
 
 
+def count_discord_429s(discord_api_base: str) -> aiohttp.TraceConfig:
+    """Return a trace that counts 429 answers from Discord (bot-token and interaction routes alike)."""
+    host = yarl.URL(discord_api_base).host
+    trace = aiohttp.TraceConfig()
+
+    async def on_end(session: object, ctx: object, params: aiohttp.TraceRequestEndParams) -> None:
+        if params.response.status == 429 and params.url.host == host:
+            DISCORD_429.inc()
+
+    trace.on_request_end.append(on_end)
+    return trace
+
+
 async def run(settings: Settings) -> None:
     """Run the bot until it is stopped."""
     timeout = aiohttp.ClientTimeout(total=120, sock_connect=10)
-    async with aiohttp.ClientSession(timeout=timeout) as session:
+    trace = count_discord_429s(settings.discord_api_base)
+    async with aiohttp.ClientSession(timeout=timeout, trace_configs=[trace]) as session:
         store = await open_store(settings.database_url)
+        health: HealthServer | None = None
         try:
             await configure_discord_endpoints(settings, session)
-            async with ReelBot(settings, session, store) as bot:
+            async with ReelBot(settings, session, store, http_trace=trace) as bot:
+                if settings.metrics_port:
+                    checks = HealthChecks(
+                        gateway=lambda: bot.is_ready() and not bot.is_closed(),
+                        store=store,
+                        runner=lambda: bot.services is not None and bot.services.runner.alive,
+                    )
+                    health = HealthServer(checks, host=settings.metrics_host, port=settings.metrics_port)
+                    await health.start()
                 await bot.start(settings.discord_token)
         finally:
+            if health is not None:
+                await health.stop()
             await store.close()

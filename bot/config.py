@@ -58,6 +58,9 @@ class Settings:
         return "shards-" + "-".join(map(str, self.shard_ids)) if self.shard_ids is not None else "main"
 
     log_level: str = "INFO"
+    log_format: str = "text"
+    metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"
 
     def secrets(self) -> tuple[str, ...]:
         """Return the values that must never reach a log or a message."""
@@ -159,6 +162,9 @@ def load_settings(env: Mapping[str, str] | None = None, *, env_file: str | None 
         )
     dev_guild = r.integer("DEV_GUILD_ID", 0)
     shard_count = r.integer("SHARD_COUNT", 0) or None
+    log_format = (r.raw("LOG_FORMAT") or "text").lower()
+    if log_format not in {"text", "json"}:
+        raise ConfigError(f"LOG_FORMAT={log_format!r} is not text or json.")
     shard_ids = _shard_ids(r.raw("SHARD_IDS"), shard_count)
     level = (r.raw("LOG_LEVEL") or "INFO").upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
@@ -187,6 +193,9 @@ def load_settings(env: Mapping[str, str] | None = None, *, env_file: str | None 
         shard_count=shard_count,
         shard_ids=shard_ids,
         log_level=level,
+        log_format=log_format,
+        metrics_port=r.integer("METRICS_PORT", 0) or None,
+        metrics_host=r.raw("METRICS_HOST") or "127.0.0.1",
     )
 
 

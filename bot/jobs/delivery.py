@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bot.jobs.faults import crash_point
 from bot.jobs.notify import JobView, Notifier
+from bot.metrics import DELIVERY_LAG
 from bot.models import Job, JobState
 from bot.provider import errors
 from bot.provider.client import CogVideoClient, VideoTooLarge
@@ -72,7 +73,10 @@ class Deliverer:
             log.error("job %s: could not reach the member after %d tries; giving up", job.id, failures)
         self._delivery_failures.pop(job.id, None)
         state = JobState.DELIVERED if job.state is JobState.SUCCEEDED else job.state
-        await self._store.save(job.with_changes(state=state, delivered_at=self._clock()))
+        delivered_at = self._clock()
+        await self._store.save(job.with_changes(state=state, delivered_at=delivered_at))
+        if job.finished_at is not None:
+            DELIVERY_LAG.observe(max(0.0, delivered_at - job.finished_at))
         log.info("job %s delivered (%s)", job.id, job.state.value)
 
     async def _fetch_video(self, job: Job) -> tuple[Job, Path | None, str | None]:

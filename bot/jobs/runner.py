@@ -20,7 +20,9 @@ from bot.jobs import schedule
 from bot.jobs.delivery import Deliverer
 from bot.jobs.notify import JobView, Notifier
 from bot.jobs.submit import Submitter
-from bot.models import IN_FLIGHT, OUTCOMES, Job, JobState
+from bot.logs import job_context
+from bot.metrics import POLLS, SPEND
+from bot.models import IN_FLIGHT, MICROS, OUTCOMES, Job, JobState
 from bot.provider import errors
 from bot.provider.client import CogVideoClient, TaskStatus
 from bot.spending.budget import SpendingPolicy
@@ -147,13 +149,15 @@ class Runner:
                 self._owner, now=now, hold_s=120.0, max_in_flight=self._settings.max_in_flight
             )
             for job in slots:
-                outcome = await self._submitter.submit(job)
-                mine[job.id] = await self._accepted(outcome.job, outcome.status) if outcome.status else outcome.job
+                with job_context(job.id, job.guild_id, job.user_id):
+                    outcome = await self._submitter.submit(job)
+                    mine[job.id] = await self._accepted(outcome.job, outcome.status) if outcome.status else outcome.job
                 if not outcome.go_on:
                     break
         await self._poll_due(mine)
         for job in [j for j in mine.values() if j.state in OUTCOMES and j.delivered_at is None]:
-            await self._deliverer.finish(job)
+            with job_context(job.id, job.guild_id, job.user_id):
+                await self._deliverer.finish(job)
         await self._show_progress([j for j in mine.values() if j.state is JobState.QUEUED or j.state in IN_FLIGHT])
         return self._next_delay(list(mine.values()))
 
@@ -182,6 +186,7 @@ class Runner:
         await self._store.save(job)
         await self._store.drop_input_image(job.id)
         log.info("job %s submitted task=%s", job.id, job.task_id)
+        SPEND.labels(str(job.guild_id)).inc(job.price / MICROS)
         await self._show(job, est)
         return job
 
@@ -194,7 +199,8 @@ class Runner:
 
         async def one(job: Job) -> None:
             async with limiter:
-                mine[job.id] = await self._poll(job)
+                with job_context(job.id, job.guild_id, job.user_id):
+                    mine[job.id] = await self._poll(job)
 
         await asyncio.gather(*(one(j) for j in due))
 
@@ -216,6 +222,7 @@ class Runner:
         if status is None:
             job = job.with_changes(next_poll_at=now + self._settings.poll_max_s)
         else:
+            POLLS.inc()
             job = _apply_status(job.with_changes(polls=job.polls + 1), status, now)
         if job.state in IN_FLIGHT:
             if now >= job.deadline_at:

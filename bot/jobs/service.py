@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.errors import BudgetExhausted, MemberLimitReached
+from bot.logs import job_context
 from bot.models import Delivery, Job, Quota, VideoOptions
 from bot.moderation.prompts import clean_prompt
 from bot.provider.options import validate_options
@@ -98,9 +99,8 @@ class JobService:
         )
         admission = await self._policy.admission(self._store, job.guild_id, now)
         job = await self._store.admit(job, admission=admission, image=req.image)
-        log.info(
-            "job %s queued guild=%s user=%s kind=%s %s", job.id, job.guild_id, job.user_id, job.kind, options.summary()
-        )
+        with job_context(job.id, job.guild_id, job.user_id):
+            log.info("job %s queued (%s, %s)", job.id, job.kind, options.summary())
         self._wake()
         return job
 

@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 
 import aiohttp
 
+from bot.metrics import PROVIDER_ERRORS, PROVIDER_LATENCY
 from bot.provider import errors
 
 log = logging.getLogger(__name__)
@@ -145,6 +147,17 @@ class CogVideoClient:
         return float(min(0.5 * 2**attempt, 8.0) * (0.75 + 0.25 * self._rand()))
 
     async def _request(self, method: str, path: str, *, json_body: object = None) -> dict[str, Any]:
+        call = "submit" if method == "POST" else "fetch"
+        started = time.perf_counter()
+        try:
+            return await self._request_once(method, path, json_body=json_body)
+        except errors.ProviderError as exc:
+            PROVIDER_ERRORS.labels(call, exc.code or str(exc.status or type(exc).__name__)).inc()
+            raise
+        finally:
+            PROVIDER_LATENCY.labels(call).observe(time.perf_counter() - started)
+
+    async def _request_once(self, method: str, path: str, *, json_body: object = None) -> dict[str, Any]:
         url = self._base + path
         try:
             async with self._session.request(

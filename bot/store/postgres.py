@@ -76,10 +76,11 @@ class PostgresDriver:
         await self._pool.close()
 
 
-async def open_postgres(url: str, *, schema: str | None = None) -> SqlStore:
-    """Connect to ``url`` (optionally inside ``schema``, for tests) and migrate."""
+async def open_postgres(url: str, *, schema: str | None = None, migrate: bool = True) -> SqlStore:
+    """Connect to ``url`` (optionally inside ``schema``, for tests) and, by default, migrate."""
     settings = {"search_path": schema} if schema else None
     pool = await asyncpg.create_pool(url, min_size=1, max_size=8, server_settings=settings)
     store = SqlStore(PostgresDriver(pool))
-    await store.migrate()
+    if migrate:
+        await store.migrate()
     return store

@@ -40,6 +40,11 @@ class SqlStore:
         """Return "sqlite" or "postgres"."""
         return self._db.dialect
 
+    def latest_version(self) -> int:
+        """Return the number of the newest migration this code ships."""
+        folder = resources.files("bot.store") / "migrations" / self._db.dialect
+        return max(int(p.name.split("_", 1)[0]) for p in folder.iterdir() if p.name.endswith(".sql"))
+
     async def migrate(self) -> int:
         """Apply the numbered migrations not yet applied; return the schema version."""
         async with self._db.transaction(lock=LOCK_MIGRATE) as db:
@@ -257,6 +262,11 @@ class SqlStore:
         values = sorted(s.value for s in states)
         row = await self._db.fetchone(f"SELECT COUNT(*) AS n FROM jobs WHERE state IN ({_marks(len(values))})", *values)
         return int(row["n"]) if row else 0
+
+    async def count_by_state(self) -> dict[JobState, int]:
+        """Count every job by state (for metrics)."""
+        rows = await self._db.fetch("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state")
+        return {JobState(r["state"]): int(r["n"]) for r in rows}
 
     async def queue_position(self, job: Job) -> int:
         """Return 1 + the number of QUEUED jobs created before ``job``."""

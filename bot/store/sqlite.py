@@ -58,8 +58,8 @@ class SqliteDriver:
         await self._conn.close()
 
 
-async def open_sqlite(path: Path) -> SqlStore:
-    """Open (creating if needed) and migrate the database at ``path``."""
+async def open_sqlite(path: Path, *, migrate: bool = True) -> SqlStore:
+    """Open (creating if needed) and, by default, migrate the database at ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = await aiosqlite.connect(path, isolation_level=None)
     conn.row_factory = aiosqlite.Row
@@ -67,5 +67,6 @@ async def open_sqlite(path: Path) -> SqlStore:
     await conn.execute("PRAGMA busy_timeout=10000")
     await conn.execute("PRAGMA foreign_keys=ON")
     store = SqlStore(SqliteDriver(conn))
-    await store.migrate()
+    if migrate:
+        await store.migrate()
     return store

@@ -20,6 +20,7 @@ from discord.http import handle_message_parameters
 from discord.webhook.async_ import async_context
 
 from bot.jobs.notify import JobView
+from bot.logs import job_context
 from bot.models import Delivery, Job, JobState
 from bot.store.base import Store
 from bot.ui.render import Rendered, mentions_for, render
@@ -126,7 +127,8 @@ class DiscordNotifier:
         await self._pacer.close()
 
     async def _edit_quietly(self, view: JobView) -> None:
-        await self._edit(view.job, render(view))
+        with job_context(view.job.id, view.job.guild_id, view.job.user_id):
+            await self._edit(view.job, render(view))
 
     async def _edit(self, job: Job, rendered: Rendered, *, video: Path | None = None, final: bool = False) -> bool:
         job = await self._store.get_job(job.id) or job  # the delivery target may have moved

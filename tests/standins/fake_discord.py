@@ -141,6 +141,7 @@ class FakeDiscord:
         self.base = ""
         self.cdn: dict[str, bytes] = {}
         self.faults: list[Fault] = []
+        self.app_flags = 0  # application flags (1 << 18: the Message Content intent is on)
         self.dm_channels: dict[int, int] = {}  # DM channel id -> user id
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -522,7 +523,7 @@ class FakeDiscord:
                     "bot_require_code_grant": False,
                     "verify_key": "0" * 64,
                     "owner": self.user(1, "owner"),
-                    "flags": 0,
+                    "flags": self.app_flags,
                 }
             )
         if parts == ["gateway", "bot"]:
@@ -535,6 +536,8 @@ class FakeDiscord:
             )
         if parts[0] == "applications" and m == "PUT":
             return await self._sync(request)
+        if parts[0] == "applications" and m == "GET" and parts[-1] == "commands":
+            return _json(self.commands)
         if parts[0] == "interactions" and m == "POST":
             return await self._callback(request, parts[2])
         if parts[0] == "webhooks":
