@@ -23,7 +23,11 @@ from bot.metrics import DISCORD_429
 from bot.provider.client import CogVideoClient
 from bot.spending.budget import SpendingPolicy
 from bot.store import SqlStore, open_store
+from bot.ui.buttons import DYNAMIC_ITEMS
+from bot.ui.i18n import CatalogTranslator
+from bot.ui.modlog import DiscordModLog
 from bot.ui.notifier import DiscordNotifier
+from bot.ui.replies import on_tree_error
 from bot.ui.sync import sync_commands
 
 log = logging.getLogger(__name__)
@@ -95,6 +99,7 @@ class ReelBot(commands.AutoShardedBot):
             price=s.price_per_video, daily_budget=s.guild_daily_budget, hourly_limit=s.user_hourly_limit
         )
         notifier = DiscordNotifier(self, self._session, self._store)
+        modlog = DiscordModLog(self, self._store)
         client = CogVideoClient(self._session, base_url=s.video_api_base, api_key=s.video_api_key)
         runner = Runner(
             self._store,
@@ -102,6 +107,7 @@ class ReelBot(commands.AutoShardedBot):
             notifier,
             policy,
             owner=default_owner(s.instance),
+            modlog=modlog,
             video_dir=s.data_dir / "videos",
             settings=RunnerSettings(
                 max_in_flight=s.provider_max_in_flight,
@@ -111,8 +117,11 @@ class ReelBot(commands.AutoShardedBot):
                 lease_s=s.lease_seconds,
             ),
         )
-        jobs = JobService(self._store, policy, deadline_s=s.job_deadline_seconds, wake=runner.wake)
+        jobs = JobService(self._store, policy, deadline_s=s.job_deadline_seconds, wake=runner.wake, modlog=modlog)
         self.services = Services(s, self._session, self._store, jobs, runner, notifier)
+        self.tree.on_error = on_tree_error  # type: ignore[method-assign]
+        await self.tree.set_translator(CatalogTranslator())
+        self.add_dynamic_items(*DYNAMIC_ITEMS)
         for module in pkgutil.iter_modules(cogs.__path__, "cogs."):
             if not module.name.rsplit(".", 1)[-1].startswith("_"):
                 await self.load_extension(module.name)

@@ -44,19 +44,27 @@ class InvalidImage(UserFacingError):
 
 
 class BudgetExhausted(UserFacingError):
-    """The server's daily budget cannot cover this generation."""
+    """The server's daily (or monthly) budget cannot cover this generation."""
 
-    def __init__(self, *, cap: int, spent: int, price: int, resets_at: float) -> None:
-        self.cap, self.spent, self.price, self.resets_at = cap, spent, price, resets_at
-        super().__init__(f"daily budget reached ({spent}+{price} > {cap} micro-credits)")
+    def __init__(self, *, cap: int, spent: int, price: int, resets_at: float, period: str = "day") -> None:
+        self.cap, self.spent, self.price, self.resets_at, self.period = cap, spent, price, resets_at, period
+        super().__init__(f"{period} budget reached ({spent}+{price} > {cap} micro-credits)")
 
 
 class MemberLimitReached(UserFacingError):
-    """The member has used their generations for this hour."""
+    """The member has used their generations for this hour (or day)."""
 
-    def __init__(self, *, limit: int, used: int, resets_at: float) -> None:
-        self.limit, self.used, self.resets_at = limit, used, resets_at
-        super().__init__(f"hourly limit reached ({used}/{limit})")
+    def __init__(self, *, limit: int, used: int, resets_at: float, period: str = "hour") -> None:
+        self.limit, self.used, self.resets_at, self.period = limit, used, resets_at, period
+        super().__init__(f"{period} limit reached ({used}/{limit})")
+
+
+class InFlightLimit(UserFacingError):
+    """Too many of the member's (or the server's) videos are being made right now."""
+
+    def __init__(self, *, scope: str, limit: int) -> None:
+        self.scope, self.limit = scope, limit
+        super().__init__(f"{scope} in-flight limit reached ({limit})")
 
 
 class NotInGuild(UserFacingError):

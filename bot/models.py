@@ -7,9 +7,11 @@ seconds as ``float``; Discord ids are ``int`` snowflakes.
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 MICROS = 1_000_000
 
@@ -17,6 +19,7 @@ MICROS = 1_000_000
 class JobState(StrEnum):
     """Where a job is in its life; see DESIGN.md "A job's life"."""
 
+    AWAITING_APPROVAL = "awaiting_approval"  # approval mode: nothing reserved until a moderator approves
     QUEUED = "queued"  # price reserved, waiting for a provider slot
     SUBMITTED = "submitted"  # the provider accepted it; task id stored
     PROCESSING = "processing"  # the provider said PROCESSING at least once
@@ -33,6 +36,7 @@ OUTCOMES = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.EXPIRED})
 class Charge(StrEnum):
     """What became of a job's reserved price."""
 
+    NONE = "none"  # nothing reserved yet (awaiting approval, or rejected before approval)
     RESERVED = "reserved"  # counted against the budget; the provider may not have billed yet
     RELEASED = "released"  # given back: the provider never accepted the job
 
@@ -107,6 +111,8 @@ class Job:
     cover_url: str | None = None
     error_code: str | None = None
     error_detail: str | None = None
+    locale: str = "en"  # the requester's language
+    parent_id: str | None = None  # the job a re-roll or retry came from
 
     @property
     def request_id(self) -> str:
@@ -134,6 +140,11 @@ class Quota:
     member_used: int
     member_resets_at: float | None
     price: int
+    month_cap: int | None = None
+    month_spent: int = 0
+    month_resets_at: float = 0.0
+    member_daily_limit: int | None = None
+    member_used_today: int = 0
 
     @property
     def guild_left(self) -> int:
@@ -146,13 +157,65 @@ class Quota:
         return max(0, self.member_limit - self.member_used)
 
 
-@dataclass(frozen=True, slots=True)
-class GuildSettings:
-    """Per-server settings a moderator changes at runtime (the database, not the environment)."""
+@dataclass(frozen=True)
+class BlockedWord:
+    """A word (matched as a whole word, any case) or a regular expression."""
 
-    guild_id: int
-    daily_budget: int | None = None  # None: the operator's default
-    extra: dict[str, str] = field(default_factory=dict)
+    pattern: str
+    is_regex: bool = False
+
+
+@dataclass(frozen=True)
+class GuildPolicy:
+    """Everything a moderator sets for one server."""
+
+    daily_budget: int | None = None  # micro-credits per UTC day; None: the operator's GUILD_DAILY_BUDGET
+    monthly_budget: int | None = None  # micro-credits per UTC month; None: no monthly cap
+    topup_day: str | None = None  # a one-off top-up applies to this UTC day only
+    topup_amount: int = 0
+    prices: dict[str, int] = field(default_factory=dict)  # model -> micro-credits
+    member_hourly: int | None = None  # None: the operator's USER_HOURLY_LIMIT
+    member_daily: int | None = None
+    member_in_flight: int | None = None
+    server_in_flight: int | None = None
+    exempt_roles: tuple[int, ...] = ()  # skip member limits
+    allowed_roles: tuple[int, ...] = ()  # empty: everyone may generate
+    trusted_roles: tuple[int, ...] = ()  # skip approval
+    allowed_channels: tuple[int, ...] = ()  # empty: every channel
+    animate_nsfw_only: bool = False
+    blocked: dict[int, str] = field(default_factory=dict)  # member -> reason shown to them
+    blocklist: tuple[BlockedWord, ...] = ()
+    approval: bool = False
+    approval_expire_h: float = 24.0
+    log_channel: int | None = None
+    locale: str = "en"  # the server's language, for logs and moderator messages
+
+    def replace(self, **changes: Any) -> GuildPolicy:
+        """Return a copy with ``changes``."""
+        return dataclasses.replace(self, **changes)
+
+    def to_json(self) -> str:
+        """Serialise for the store."""
+        data = dataclasses.asdict(self)
+        data["blocked"] = {str(k): v for k, v in self.blocked.items()}
+        return json.dumps(data, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str | None) -> GuildPolicy:
+        """Load from the store (unknown keys from newer versions are ignored)."""
+        if not text:
+            return cls()
+        data = json.loads(text)
+        known = {f.name for f in dataclasses.fields(cls)}
+        data = {k: v for k, v in data.items() if k in known}
+        for key in ("exempt_roles", "allowed_roles", "trusted_roles", "allowed_channels"):
+            if key in data:
+                data[key] = tuple(int(v) for v in data[key])
+        if "blocked" in data:
+            data["blocked"] = {int(k): str(v) for k, v in data["blocked"].items()}
+        if "blocklist" in data:
+            data["blocklist"] = tuple(BlockedWord(**w) for w in data["blocklist"])
+        return cls(**data)
 
 
 def credits_to_micros(value: str | Decimal | float) -> int:

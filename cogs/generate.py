@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import replace
 
 import discord
 from discord import app_commands
@@ -12,18 +12,19 @@ from discord.app_commands import Choice
 from discord.ext import commands
 
 from bot.app import ReelBot, Services
-from bot.errors import InvalidImage, NotInGuild, UserFacingError
+from bot.errors import InvalidImage, UserFacingError
 from bot.jobs.service import JobRequest
 from bot.media import check_declared, download_image, normalise_image
-from bot.models import Delivery, Job, VideoOptions
+from bot.models import Delivery, VideoOptions
 from bot.moderation.prompts import clean_prompt
-from bot.provider.options import ALL_SIZES, MODELS, validate_options
+from bot.provider.options import ALL_SIZES, MODELS
+from bot.ui.i18n import t
+from bot.ui.intake import Picture, is_moderator, start_from_interaction
 from bot.ui.replies import refuse
 from bot.ui.text import refusal
 
 log = logging.getLogger(__name__)
 
-DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024
 _IMAGE_EXT = re.compile(r"\.(png|jpe?g|webp|gif|bmp)(\?|$)", re.IGNORECASE)
 
 SIZES = [Choice(name=s, value=s) for s in ALL_SIZES]
@@ -39,15 +40,6 @@ OPTION_HELP = {
     "with_audio": "Add AI sound effects",
     "model": "Which CogVideoX model to use",
 }
-
-
-@dataclass(frozen=True)
-class Picture:
-    """A picture to animate, as Discord describes it (nothing downloaded yet)."""
-
-    url: str
-    content_type: str | None = None
-    size: int = 0
 
 
 def _options(
@@ -116,7 +108,7 @@ class Generate(commands.Cog):
     ) -> None:
         """Make a short video from a text prompt."""
         options = _options(self.services, size, duration, fps, quality, with_audio, model)
-        await self._from_interaction(interaction, prompt=prompt, options=options, picture=None)
+        await start_from_interaction(interaction, self.services, prompt=prompt, options=options)
 
     @app_commands.command(name="animate", description="Bring a picture to life as a short video")
     @app_commands.guild_only()
@@ -139,75 +131,16 @@ class Generate(commands.Cog):
         """Bring a picture to life as a short video."""
         options = _options(self.services, size, duration, fps, quality, with_audio, model)
         picture = Picture(image.url, image.content_type or "application/octet-stream", image.size)
-        await self._from_interaction(interaction, prompt=prompt or "", options=options, picture=picture)
+        await start_from_interaction(interaction, self.services, prompt=prompt or "", options=options, picture=picture)
 
     async def animate_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
         """Animate the first picture of a message (Apps → Animate image)."""
         picture = _picture_of(message)
         if picture is None:
-            await refuse(interaction, InvalidImage(reason="missing"))
+            await refuse(interaction, InvalidImage(reason="missing"), self.services.jobs.modlog)
             return
         options = VideoOptions(model=self.services.settings.video_model)
-        await self._from_interaction(interaction, prompt="", options=options, picture=picture)
-
-    # -- the shared path -------------------------------------------------------------------------
-
-    async def _from_interaction(
-        self, interaction: discord.Interaction, *, prompt: str, options: VideoOptions, picture: Picture | None
-    ) -> None:
-        try:
-            if interaction.guild_id is None:
-                raise NotInGuild
-            clean_prompt(prompt, required=picture is None)
-            validate_options(options)
-            if picture is not None:
-                check_declared(picture.content_type, picture.size)
-            await self.services.jobs.precheck(interaction.guild_id, interaction.user.id)
-        except UserFacingError as err:
-            await refuse(interaction, err)
-            return
-        # Everything above is local and quick; the 3-second acknowledgement comes now.
-        callback = await interaction.response.defer(thinking=True)
-        message_id = (
-            callback.message_id if callback and callback.message_id else (await interaction.original_response()).id
-        )
-        guild = interaction.guild
-        delivery = Delivery(
-            guild_id=interaction.guild_id,
-            channel_id=interaction.channel_id or 0,
-            message_id=message_id,
-            application_id=interaction.application_id,
-            interaction_token=interaction.token,
-            token_expires_at=interaction.created_at.timestamp() + self.services.settings.interaction_token_ttl,
-            upload_limit=guild.filesize_limit if guild else DEFAULT_UPLOAD_LIMIT,
-        )
-        try:
-            job = await self._admit(interaction.user.id, prompt, options, picture, delivery)
-        except UserFacingError as err:
-            log.info("refused after defer for user=%s guild=%s: %s", interaction.user.id, interaction.guild_id, err)
-            await interaction.edit_original_response(
-                content=refusal(err), allowed_mentions=discord.AllowedMentions.none()
-            )
-            return
-        await self.services.runner.announce(job.id)
-
-    async def _admit(
-        self, user_id: int, prompt: str, options: VideoOptions, picture: Picture | None, delivery: Delivery
-    ) -> Job:
-        image = None
-        if picture is not None:
-            data = await download_image(self.services.session, picture.url)
-            image = await normalise_image(data)
-        return await self.services.jobs.request(
-            JobRequest(
-                user_id=user_id,
-                kind="image" if picture else "text",
-                prompt=prompt,
-                options=options,
-                delivery=delivery,
-                image=image,
-            )
-        )
+        await start_from_interaction(interaction, self.services, prompt="", options=options, picture=picture)
 
     # -- mention replies ---------------------------------------------------------------------------
 
@@ -223,37 +156,52 @@ class Generate(commands.Cog):
         if picture is None and isinstance(replied, discord.Message):
             picture = _picture_of(replied)
             if picture is None and not self.bot.intents.message_content:
-                await self._reply(
-                    message,
-                    "I can't see the picture in the message you replied to. Use "
-                    "**Apps → Animate image** on that message, or attach the picture "
-                    "to your mention.",
-                )
+                lang = (await self.services.jobs.policy(message.guild.id)).locale
+                await self._reply(message, t("mention.cant_see_picture", lang))
                 return
         options = VideoOptions(model=self.services.settings.video_model)
+        lang = (await self.services.jobs.policy(message.guild.id)).locale
+        kind = "image" if picture else "text"
+        member = message.author
+        delivery = Delivery(
+            guild_id=message.guild.id,
+            channel_id=message.channel.id,
+            message_id=0,
+            application_id=self.bot.application_id or 0,
+            upload_limit=message.guild.filesize_limit,
+        )
+        perms = getattr(message.channel, "permissions_for", None)
+        request = JobRequest(
+            user_id=member.id,
+            kind=kind,
+            prompt=prompt,
+            options=options,
+            delivery=delivery,
+            locale=lang,
+            role_ids=frozenset(r.id for r in getattr(member, "roles", ())),
+            channel_nsfw=bool(getattr(message.channel, "nsfw", False)),
+            is_moderator=bool(perms and isinstance(member, discord.Member) and is_moderator(perms(member))),
+        )
         try:
             clean_prompt(prompt, required=picture is None)
             if picture is not None:
                 check_declared(picture.content_type, picture.size)
-            await self.services.jobs.precheck(message.guild.id, message.author.id)
+            await self.services.jobs.precheck(request)
         except UserFacingError as err:
-            log.info("refused mention from user=%s guild=%s: %s", message.author.id, message.guild.id, err)
-            await self._reply(message, refusal(err))
+            log.info("refused mention from user=%s guild=%s: %s", member.id, message.guild.id, err)
+            await self.services.jobs.modlog.event(message.guild.id, "refused", by=member.id, detail={"error": err})
+            await self._reply(message, refusal(err, lang))
             return
-        reply = await self._reply(message, "⏳ Getting your video ready…")
+        reply = await self._reply(message, t("mention.getting_ready", lang))
         if reply is None:
             return
-        delivery = Delivery(
-            guild_id=message.guild.id,
-            channel_id=message.channel.id,
-            message_id=reply.id,
-            application_id=self.bot.application_id or 0,
-            upload_limit=message.guild.filesize_limit,
-        )
         try:
-            job = await self._admit(message.author.id, prompt, options, picture, delivery)
+            image = await normalise_image(await download_image(self.services.session, picture.url)) if picture else None
+            job = await self.services.jobs.request(
+                replace(request, image=image, delivery=replace(delivery, message_id=reply.id))
+            )
         except UserFacingError as err:
-            await reply.edit(content=refusal(err), allowed_mentions=discord.AllowedMentions.none())
+            await reply.edit(content=refusal(err, lang), allowed_mentions=discord.AllowedMentions.none())
             return
         await self.services.runner.announce(job.id)
 

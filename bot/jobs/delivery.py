@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.jobs.faults import crash_point
-from bot.jobs.notify import JobView, Notifier
+from bot.jobs.notify import JobView, ModLog, NoModLog, Notifier
 from bot.metrics import DELIVERY_LAG
 from bot.models import Job, JobState
 from bot.provider import errors
@@ -38,7 +38,9 @@ class Deliverer:
         *,
         video_dir: Path,
         clock: Callable[[], float] = time.time,
+        modlog: ModLog | None = None,
     ) -> None:
+        self._modlog: ModLog = modlog or NoModLog()
         self._store = store
         self._client = client
         self._notifier = notifier
@@ -56,7 +58,8 @@ class Deliverer:
             job, video, why_link = await self._fetch_video(job)
             crash_point("after_download")
         day, _ = utc_day(job.created_at)
-        left = await self._policy.daily_cap(self._store, job.guild_id) - await self._store.spent(job.guild_id, day)
+        policy = await self._store.get_policy(job.guild_id)
+        left = self._policy.daily_cap(policy, job.created_at) - await self._store.spent(job.guild_id, day)
         view = JobView(job=job, now=self._clock(), budget_left=max(0, left), video=video, notice=why_link)
         try:
             delivered = await self._notifier.deliver(view)
@@ -72,12 +75,15 @@ class Deliverer:
                 return
             log.error("job %s: could not reach the member after %d tries; giving up", job.id, failures)
         self._delivery_failures.pop(job.id, None)
-        state = JobState.DELIVERED if job.state is JobState.SUCCEEDED else job.state
+        outcome = job.state
         delivered_at = self._clock()
-        await self._store.save(job.with_changes(state=state, delivered_at=delivered_at))
+        state = JobState.DELIVERED if outcome is JobState.SUCCEEDED else outcome
+        job = job.with_changes(state=state, delivered_at=delivered_at)
+        await self._store.save(job)
         if job.finished_at is not None:
             DELIVERY_LAG.observe(max(0.0, delivered_at - job.finished_at))
-        log.info("job %s delivered (%s)", job.id, job.state.value)
+        log.info("job %s delivered (%s)", job.id, outcome.value)
+        await self._modlog.event(job.guild_id, "result", job=job)
 
     async def _fetch_video(self, job: Job) -> tuple[Job, Path | None, str | None]:
         """Download the mp4; else return None and why the member gets a link ("too_large", "download_failed")."""

@@ -23,6 +23,37 @@ class JobView:
     notice: str | None = None  # why a queued job waits: "provider_busy", "provider_balance", "provider_down"
 
 
+class ModLog(Protocol):
+    """Tells a server's moderators (its log channel) what happened."""
+
+    async def event(
+        self,
+        guild_id: int,
+        kind: str,
+        *,
+        job: Job | None = None,
+        by: int | None = None,
+        detail: dict[str, object] | None = None,
+    ) -> None:
+        """Record one event; never raises (a missing log channel is not an error)."""
+        ...
+
+
+class NoModLog:
+    """A ModLog that records nothing (no log channel, or outside Discord)."""
+
+    async def event(
+        self,
+        guild_id: int,
+        kind: str,
+        *,
+        job: Job | None = None,
+        by: int | None = None,
+        detail: dict[str, object] | None = None,
+    ) -> None:
+        """Do nothing."""
+
+
 class Notifier(Protocol):
     """Shows jobs to members."""
 

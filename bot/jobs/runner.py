@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bot.jobs import schedule
 from bot.jobs.delivery import Deliverer
-from bot.jobs.notify import JobView, Notifier
+from bot.jobs.notify import JobView, ModLog, Notifier
 from bot.jobs.submit import Submitter
 from bot.logs import job_context
 from bot.metrics import POLLS, SPEND
@@ -67,6 +67,7 @@ class Runner:
         video_dir: Path,
         clock: Callable[[], float] = time.time,
         owner: str | None = None,
+        modlog: ModLog | None = None,
     ) -> None:
         self._store = store
         self._client = client
@@ -80,7 +81,7 @@ class Runner:
         self._submitter = Submitter(store, client, error_backoff_s=settings.error_backoff_s, clock=clock)
         self._estimates: dict[str, schedule.Estimate] = {}
         self._last_shown: dict[str, float] = {}
-        self._deliverer = Deliverer(store, client, notifier, policy, video_dir=video_dir, clock=clock)
+        self._deliverer = Deliverer(store, client, notifier, policy, video_dir=video_dir, clock=clock, modlog=modlog)
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -144,6 +145,9 @@ class Runner:
             mine[job.id] = await self._store.release(
                 job.with_changes(state=JobState.EXPIRED, finished_at=now, error_code="queue_timeout")
             )
+        for job in [j for j in mine.values() if j.state is JobState.AWAITING_APPROVAL and now > j.deadline_at]:
+            mine[job.id] = job.with_changes(state=JobState.EXPIRED, finished_at=now, error_code="approval_timeout")
+            await self._store.save(mine[job.id])
         if not self._submitter.paused(now):
             slots = await self._store.take_submit_slots(
                 self._owner, now=now, hold_s=120.0, max_in_flight=self._settings.max_in_flight
@@ -184,7 +188,6 @@ class Runner:
         )
         job = _apply_status(job, status, now)
         await self._store.save(job)
-        await self._store.drop_input_image(job.id)
         log.info("job %s submitted task=%s", job.id, job.task_id)
         SPEND.labels(str(job.guild_id)).inc(job.price / MICROS)
         await self._show(job, est)

@@ -98,7 +98,6 @@ class Submitter:
             failed = await self._store.release(
                 job.with_changes(state=JobState.FAILED, finished_at=now, error_code=code, error_detail=str(exc)[:200])
             )
-            await self._store.drop_input_image(job.id)
             return Submitted(failed, go_on=True)
         self._balance_alerted = False
         return Submitted(job, go_on=True, status=status)

@@ -5,18 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.models import GuildSettings, Job, JobState
+from bot.models import GuildPolicy, Job, JobState
 
 
 @dataclass(frozen=True, slots=True)
 class Admission:
     """The limits a new job must fit, checked in the same transaction that reserves its price."""
 
-    daily_cap: int  # micro-credits for the guild's UTC day
+    daily_cap: int  # micro-credits for the guild's UTC day (top-up included)
     day: str  # "YYYY-MM-DD", UTC
     day_resets_at: float
-    hourly_limit: int  # generations per member per rolling hour
+    hourly_limit: int | None  # generations per member per rolling hour; None: exempt
     hour_since: float  # created_at lower bound of the rolling hour
+    monthly_cap: int | None = None  # micro-credits for the UTC month; None: no monthly cap
+    month_resets_at: float = 0.0
+    daily_limit: int | None = None  # generations per member per UTC day; None: no daily limit
+    day_start: float = 0.0
+    member_in_flight: int | None = None  # the member's jobs queued or at the provider
+    server_in_flight: int | None = None  # the server's jobs queued or at the provider
 
 
 class Store(Protocol):
@@ -93,12 +99,32 @@ class Store(Protocol):
         """Return recent provider durations (submit to result) of finished jobs with this key."""
         ...
 
-    async def guild_settings(self, guild_id: int) -> GuildSettings:
-        """Return the guild's settings (defaults if never set)."""
+    async def get_policy(self, guild_id: int) -> GuildPolicy:
+        """Return the server's policy (defaults if never set)."""
         ...
 
-    async def set_daily_budget(self, guild_id: int, micros: int | None, *, by: int, at: float) -> None:
-        """Set (or with None, reset to default) the guild's daily budget."""
+    async def save_policy(self, guild_id: int, policy: GuildPolicy, *, by: int, at: float) -> None:
+        """Store the server's policy, and who changed it last."""
+        ...
+
+    async def spent_in_month(self, guild_id: int, month: str) -> int:
+        """Return the micro-credits counted against the guild in ``month`` ("YYYY-MM")."""
+        ...
+
+    async def add_pending(self, job: Job, *, image: str | None) -> Job:
+        """Persist a job that waits for a moderator's approval; nothing is reserved yet."""
+        ...
+
+    async def approve(self, job_id: str, *, admission: Admission, now: float, deadline_at: float) -> Job:
+        """Move an approved job into the queue: every limit checked, price reserved, atomically."""
+        ...
+
+    async def cancel(self, job_id: str, *, now: float) -> Job:
+        """Cancel a job that has not reached the provider; release its price if one was reserved."""
+        ...
+
+    async def record_alert(self, guild_id: int, period: str, threshold: int, *, at: float) -> bool:
+        """Remember that a budget alert went out; return False if it had already (once per period)."""
         ...
 
     async def close(self) -> None:

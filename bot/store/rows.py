@@ -12,7 +12,7 @@ COLUMNS = (
     "id", "guild_id", "channel_id", "message_id", "application_id", "interaction_token", "token_expires_at",
     "upload_limit", "user_id", "kind", "prompt", "options", "schedule_key", "price", "charge", "day", "state",
     "task_id", "submit_attempts", "created_at", "submitted_at", "finished_at", "delivered_at", "next_poll_at",
-    "polls", "deadline_at", "video_url", "cover_url", "error_code", "error_detail",
+    "polls", "deadline_at", "video_url", "cover_url", "error_code", "error_detail", "locale", "parent_id",
 )  # fmt: skip
 
 # What the runner changes as a job moves. Where the reply lives (channel, message, token) is not in
@@ -44,7 +44,8 @@ def job_to_row(job: Job, day: str = "") -> dict[str, Any]:
         "submitted_at": _f(job.submitted_at), "finished_at": _f(job.finished_at),
         "delivered_at": _f(job.delivered_at), "next_poll_at": _f(job.next_poll_at), "polls": job.polls,
         "deadline_at": float(job.deadline_at), "video_url": job.video_url, "cover_url": job.cover_url,
-        "error_code": job.error_code, "error_detail": job.error_detail,
+        "error_code": job.error_code, "error_detail": job.error_detail, "locale": job.locale,
+        "parent_id": job.parent_id,
     }  # fmt: skip
 
 
@@ -63,6 +64,7 @@ def row_to_job(row: Mapping[str, Any]) -> Job:
         finished_at=row["finished_at"], delivered_at=row["delivered_at"], next_poll_at=row["next_poll_at"],
         polls=row["polls"], deadline_at=row["deadline_at"], video_url=row["video_url"],
         cover_url=row["cover_url"], error_code=row["error_code"], error_detail=row["error_detail"],
+        locale=row["locale"], parent_id=row["parent_id"],
     )  # fmt: skip
 
 

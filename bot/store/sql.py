@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 from importlib import resources
 
-from bot.errors import BudgetExhausted, MemberLimitReached
-from bot.models import IN_FLIGHT, OUTCOMES, Charge, GuildSettings, Job, JobState
+from bot.models import IN_FLIGHT, OUTCOMES, Charge, GuildPolicy, Job, JobState
+from bot.store import money
 from bot.store.base import Admission
 from bot.store.driver import LOCK_MIGRATE, LOCK_SUBMIT_SLOTS, Conn, Driver
 from bot.store.rows import COLUMNS, MUTABLE, job_to_row, row_to_job
@@ -21,8 +21,7 @@ log = logging.getLogger(__name__)
 
 _INSERT = f"INSERT INTO jobs ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 _UPDATE = f"UPDATE jobs SET {', '.join(f'{c}=?' for c in MUTABLE)} WHERE id=?"
-_LEDGER = "INSERT INTO ledger (guild_id, user_id, job_id, kind, amount, at) VALUES (?, ?, ?, ?, ?, ?)"
-_ACTIVE = (JobState.QUEUED, *IN_FLIGHT, *OUTCOMES)
+_ACTIVE = (JobState.AWAITING_APPROVAL, JobState.QUEUED, *IN_FLIGHT, *OUTCOMES)
 
 
 def _marks(n: int) -> str:
@@ -73,74 +72,114 @@ class SqlStore:
     # -- admission and money ---------------------------------------------------------------------
 
     async def admit(self, job: Job, *, admission: Admission, image: str | None) -> Job:
-        """Reserve the job's price and persist it as QUEUED, atomically."""
+        """Check every limit, reserve the job's price and persist it as QUEUED, atomically."""
         async with self._db.transaction(lock=job.guild_id) as db:
-            spent = await self._spent(db, job.guild_id, admission.day)
-            if spent + job.price > admission.daily_cap:
-                raise BudgetExhausted(
-                    cap=admission.daily_cap, spent=spent, price=job.price, resets_at=admission.day_resets_at
-                )
-            used, oldest = await self._member_usage(db, job.guild_id, job.user_id, admission.hour_since)
-            if used >= admission.hourly_limit:
-                raise MemberLimitReached(
-                    limit=admission.hourly_limit, used=used, resets_at=(oldest or job.created_at) + 3600
-                )
+            await money.check(db, job, admission)
             row = job_to_row(job, admission.day)
             await db.execute(_INSERT, *(row[c] for c in COLUMNS))
             if image is not None:
                 await db.execute("INSERT INTO job_inputs (job_id, image) VALUES (?, ?)", job.id, image)
-            await db.execute(_LEDGER, job.guild_id, job.user_id, job.id, "reserve", job.price, job.created_at)
+            await money.record(db, job, "reserve", job.price, job.created_at, admission.day)
+        return job
+
+    async def add_pending(self, job: Job, *, image: str | None) -> Job:
+        """Persist a job that waits for a moderator's approval; nothing is reserved yet."""
+        pending = job.with_changes(state=JobState.AWAITING_APPROVAL, charge=Charge.NONE)
+        async with self._db.transaction() as db:
+            row = job_to_row(pending, "")
+            await db.execute(_INSERT, *(row[c] for c in COLUMNS))
+            if image is not None:
+                await db.execute("INSERT INTO job_inputs (job_id, image) VALUES (?, ?)", job.id, image)
+        return pending
+
+    async def approve(self, job_id: str, *, admission: Admission, now: float, deadline_at: float) -> Job:
+        """Move an approved job into the queue: every limit checked, price reserved, atomically.
+
+        Raises:
+            LookupError: the job is not awaiting approval (already decided, expired or forgotten).
+            BudgetExhausted, MemberLimitReached, InFlightLimit: the job no longer fits.
+        """
+        current = await self.get_job(job_id)
+        if current is None:
+            raise LookupError(job_id)
+        async with self._db.transaction(lock=current.guild_id) as db:
+            row = await db.fetchone("SELECT state FROM jobs WHERE id=?", job_id)
+            if not row or row["state"] != JobState.AWAITING_APPROVAL.value:
+                raise LookupError(job_id)
+            await money.check(db, current, admission)
+            job = current.with_changes(state=JobState.QUEUED, charge=Charge.RESERVED, deadline_at=deadline_at)
+            await db.execute("UPDATE jobs SET day=? WHERE id=?", admission.day, job_id)
+            await self._save(db, job)
+            await money.record(db, job, "reserve", job.price, now, admission.day)
         return job
 
     async def release(self, job: Job) -> Job:
         """Give the job's price back (once) and save ``job``."""
         released = job.with_changes(charge=Charge.RELEASED)
         async with self._db.transaction(lock=job.guild_id) as db:
-            row = await db.fetchone("SELECT charge FROM jobs WHERE id=?", job.id)
+            row = await db.fetchone("SELECT charge, day FROM jobs WHERE id=?", job.id)
             await self._save(db, released)
             if row and row["charge"] == Charge.RESERVED.value:
-                await db.execute(
-                    _LEDGER,
-                    job.guild_id,
-                    job.user_id,
-                    job.id,
-                    "release",
-                    -job.price,
-                    float(job.finished_at or job.created_at),
-                )
+                await money.record(db, job, "release", -job.price, job.finished_at or job.created_at, row["day"])
         return released
+
+    async def cancel(self, job_id: str, *, now: float) -> Job:
+        """Cancel a job that has not reached the provider; release its price if one was reserved.
+
+        Raises:
+            LookupError: it is being submitted, at the provider, or finished.
+        """
+        job = await self.get_job(job_id)
+        if job is None:
+            raise LookupError(job_id)
+        async with self._db.transaction(lock=LOCK_SUBMIT_SLOTS) as db:
+            row = await db.fetchone("SELECT state, submit_slot_until, charge, day FROM jobs WHERE id=?", job_id)
+            waiting = (JobState.QUEUED.value, JobState.AWAITING_APPROVAL.value)
+            if not row or row["state"] not in waiting or (row["submit_slot_until"] or 0) > now:
+                raise LookupError(job_id)
+            reserved = row["charge"] == Charge.RESERVED.value
+            cancelled = job.with_changes(
+                state=JobState.FAILED,
+                finished_at=now,
+                error_code="cancelled",
+                charge=Charge.RELEASED if reserved else Charge.NONE,
+            )
+            await self._save(db, cancelled)
+            if reserved:
+                await money.record(db, job, "release", -job.price, now, row["day"])
+        return cancelled
 
     async def spent(self, guild_id: int, day: str) -> int:
         """Return the micro-credits counted against the guild on ``day``."""
-        return await self._spent(self._db, guild_id, day)
+        return await money.spent(self._db, guild_id, day)
+
+    async def spent_in_month(self, guild_id: int, month: str) -> int:
+        """Return the micro-credits counted against the guild in ``month`` ("YYYY-MM")."""
+        return await money.spent_in_month(self._db, guild_id, month)
 
     async def member_usage(self, guild_id: int, user_id: int, since: float) -> tuple[int, float | None]:
         """Return the member's counted jobs since ``since`` and the oldest one's creation time."""
-        return await self._member_usage(self._db, guild_id, user_id, since)
+        return await money.member_usage(self._db, guild_id, user_id, since)
 
-    @staticmethod
-    async def _spent(db: Conn, guild_id: int, day: str) -> int:
-        row = await db.fetchone(
-            "SELECT COALESCE(SUM(price), 0) AS s FROM jobs WHERE guild_id=? AND day=? AND charge=?",
-            guild_id,
-            day,
-            Charge.RESERVED.value,
-        )
-        return int(row["s"]) if row else 0
-
-    @staticmethod
-    async def _member_usage(db: Conn, guild_id: int, user_id: int, since: float) -> tuple[int, float | None]:
-        row = await db.fetchone(
-            "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM jobs "
-            "WHERE guild_id=? AND user_id=? AND created_at>=? AND charge=?",
-            guild_id,
-            user_id,
-            float(since),
-            Charge.RESERVED.value,
-        )
-        if not row:
-            return 0, None
-        return int(row["n"]), (float(row["oldest"]) if row["oldest"] is not None else None)
+    async def record_alert(self, guild_id: int, period: str, threshold: int, *, at: float) -> bool:
+        """Remember that a budget alert went out; return False if it had already (once per period)."""
+        async with self._db.transaction(lock=guild_id) as db:
+            row = await db.fetchone(
+                "SELECT 1 AS x FROM budget_alerts WHERE guild_id=? AND period=? AND threshold=?",
+                guild_id,
+                period,
+                threshold,
+            )
+            if row:
+                return False
+            await db.execute(
+                "INSERT INTO budget_alerts (guild_id, period, threshold, at) VALUES (?, ?, ?, ?)",
+                guild_id,
+                period,
+                threshold,
+                float(at),
+            )
+        return True
 
     # -- jobs ------------------------------------------------------------------------------------
 
@@ -263,6 +302,56 @@ class SqlStore:
         row = await self._db.fetchone(f"SELECT COUNT(*) AS n FROM jobs WHERE state IN ({_marks(len(values))})", *values)
         return int(row["n"]) if row else 0
 
+    async def recent_jobs(self, guild_id: int, user_id: int, *, limit: int = 10) -> list[Job]:
+        """Return the member's latest jobs in the server, newest first."""
+        rows = await self._db.fetch(
+            "SELECT * FROM jobs WHERE guild_id=? AND user_id=? ORDER BY created_at DESC LIMIT ?",
+            guild_id,
+            user_id,
+            limit,
+        )
+        return [row_to_job(r) for r in rows]
+
+    async def forget_member(self, user_id: int) -> int:
+        """Delete the member's finished jobs and prompts everywhere; keep the money, without their name.
+
+        Jobs still running keep going (their prompt is blanked) and are deleted by a later call.
+        """
+        finished = [JobState.DELIVERED.value, JobState.FAILED.value, JobState.EXPIRED.value]
+        async with self._db.transaction() as db:
+            rows = await db.fetch(
+                f"SELECT id FROM jobs WHERE user_id=? AND state IN ({_marks(len(finished))})", user_id, *finished
+            )
+            ids = [r["id"] for r in rows]
+            for chunk in _chunks(ids, 500):
+                marks = _marks(len(chunk))
+                await db.execute(f"DELETE FROM job_inputs WHERE job_id IN ({marks})", *chunk)
+                await db.execute(f"DELETE FROM jobs WHERE id IN ({marks})", *chunk)
+            await db.execute("UPDATE jobs SET prompt='…' WHERE user_id=?", user_id)
+            await db.execute("UPDATE ledger SET user_id=NULL WHERE user_id=?", user_id)
+        return len(ids)
+
+    async def usage(self, guild_id: int, month: str) -> tuple[dict[str, tuple[int, int]], list[tuple[int, int, int]]]:
+        """Return spend per day {day: (videos, micro-credits)} and per member [(user, videos, micro-credits)]."""
+        pattern = f"{month}-%"
+        days = await self._db.fetch(
+            "SELECT day, COUNT(CASE WHEN kind='reserve' THEN 1 END) AS n, SUM(amount) AS s FROM ledger "
+            "WHERE guild_id=? AND day LIKE ? GROUP BY day ORDER BY day",
+            guild_id,
+            pattern,
+        )
+        members = await self._db.fetch(
+            "SELECT user_id, COUNT(*) AS n, SUM(price) AS s FROM jobs WHERE guild_id=? AND day LIKE ? AND charge=? "
+            "GROUP BY user_id ORDER BY s DESC LIMIT 25",
+            guild_id,
+            pattern,
+            Charge.RESERVED.value,
+        )
+        return (
+            {r["day"]: (int(r["n"]), int(r["s"] or 0)) for r in days},
+            [(int(r["user_id"]), int(r["n"]), int(r["s"] or 0)) for r in members],
+        )
+
     async def count_by_state(self) -> dict[JobState, int]:
         """Count every job by state (for metrics)."""
         rows = await self._db.fetch("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state")
@@ -293,24 +382,26 @@ class SqlStore:
 
     # -- guild settings --------------------------------------------------------------------------
 
-    async def guild_settings(self, guild_id: int) -> GuildSettings:
-        """Return the guild's settings (defaults if never set)."""
-        row = await self._db.fetchone("SELECT daily_budget FROM guild_settings WHERE guild_id=?", guild_id)
-        return GuildSettings(guild_id=guild_id, daily_budget=row["daily_budget"] if row else None)
+    async def get_policy(self, guild_id: int) -> GuildPolicy:
+        """Return the server's policy (defaults if never set)."""
+        row = await self._db.fetchone("SELECT daily_budget, policy FROM guild_settings WHERE guild_id=?", guild_id)
+        if not row:
+            return GuildPolicy()
+        return GuildPolicy.from_json(row["policy"]).replace(daily_budget=row["daily_budget"])
 
-    async def set_daily_budget(self, guild_id: int, micros: int | None, *, by: int, at: float) -> None:
-        """Set (or reset to the default) the guild's daily budget, and record who did."""
+    async def save_policy(self, guild_id: int, policy: GuildPolicy, *, by: int, at: float) -> None:
+        """Store the server's policy, and who changed it last."""
         async with self._db.transaction(lock=guild_id) as db:
             await db.execute(
-                "INSERT INTO guild_settings (guild_id, daily_budget, updated_by, updated_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (guild_id) DO UPDATE SET daily_budget=excluded.daily_budget, "
-                "updated_by=excluded.updated_by, updated_at=excluded.updated_at",
+                "INSERT INTO guild_settings (guild_id, daily_budget, policy, updated_by, updated_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET daily_budget=excluded.daily_budget, "
+                "policy=excluded.policy, updated_by=excluded.updated_by, updated_at=excluded.updated_at",
                 guild_id,
-                micros,
+                policy.daily_budget,
+                policy.to_json(),
                 by,
                 float(at),
             )
-            await db.execute(_LEDGER, guild_id, by, None, "budget", -1 if micros is None else micros, float(at))
 
     async def close(self) -> None:
         """Release the database."""

@@ -23,6 +23,7 @@ from bot.jobs.notify import JobView
 from bot.logs import job_context
 from bot.models import Delivery, Job, JobState
 from bot.store.base import Store
+from bot.ui.i18n import t
 from bot.ui.render import Rendered, mentions_for, render
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 _TOKEN_DEAD = {50027, 10015}  # Invalid Webhook Token; Unknown Webhook
 _UPLOAD_REJECTED = {40005, 50045}
 _RANK = {
+    JobState.AWAITING_APPROVAL: 0,
     JobState.QUEUED: 0,
     JobState.SUBMITTED: 1,
     JobState.PROCESSING: 2,
@@ -154,6 +156,7 @@ class DiscordNotifier:
         with handle_message_parameters(
             content=rendered.content,
             embed=rendered.embed,
+            view=rendered.view if rendered.view is not None else discord.utils.MISSING,
             allowed_mentions=mentions_for(job.user_id),
             attachments=[_file(job, video)] if video else discord.utils.MISSING,
         ) as params:
@@ -174,6 +177,7 @@ class DiscordNotifier:
             await channel.get_partial_message(d.message_id).edit(
                 content=rendered.content,
                 embed=rendered.embed,
+                view=rendered.view if rendered.view is not None else discord.utils.MISSING,
                 allowed_mentions=mentions,
                 attachments=[_file(job, video)] if video else discord.utils.MISSING,
             )
@@ -192,6 +196,7 @@ class DiscordNotifier:
             message = await channel.send(
                 content=rendered.content,
                 embed=rendered.embed,
+                view=rendered.view if rendered.view is not None else discord.utils.MISSING,
                 allowed_mentions=mentions,
                 file=_file(job, video) if video else discord.utils.MISSING,
             )
@@ -205,7 +210,7 @@ class DiscordNotifier:
         """Last resort for a final result: a DM to the requester (who may have closed their DMs)."""
         try:
             dm = await self._client.create_dm(discord.Object(id=job.user_id))
-            content = (rendered.content or "") + "\n(I couldn't post in the channel where you asked, so here it is.)"
+            content = (rendered.content or "") + "\n" + t("job.dm_note", job.locale)
             message = await dm.send(
                 content=content.strip(),
                 embed=rendered.embed,

@@ -1,4 +1,5 @@
-"""A job as one Discord reply: queued → generating → the video (or a clear reason)."""
+"""A job as one Discord reply: queued → generating → the video (or a clear reason), in the
+requester's language, with the buttons that fit its state."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from dataclasses import dataclass
 import discord
 
 from bot.jobs.notify import JobView
-from bot.models import Job, JobState, Quota, format_credits
-from bot.ui.text import FAILURES, NOTICES, ts
+from bot.models import Charge, Job, JobState, Quota, format_credits
+from bot.ui import buttons
+from bot.ui.i18n import t
+from bot.ui.text import failure, notice, ts
 
 BAR_CELLS = 12
 _COLOURS = {"queued": 0x95A5A6, "working": 0x5865F2, "done": 0x57F287, "failed": 0xED4245}
@@ -16,10 +19,11 @@ _COLOURS = {"queued": 0x95A5A6, "working": 0x5865F2, "done": 0x57F287, "failed":
 
 @dataclass(frozen=True)
 class Rendered:
-    """The content and embed of a reply (the file, if any, is added by the notifier)."""
+    """The content, embed and buttons of a reply (the file, if any, is added by the notifier)."""
 
     content: str | None
     embed: discord.Embed
+    view: discord.ui.View | None = None
 
 
 def mentions_for(user_id: int) -> discord.AllowedMentions:
@@ -34,89 +38,116 @@ def progress_bar(fraction: float) -> str:
 
 
 def _base(job: Job, title: str, colour: str) -> discord.Embed:
-    embed = discord.Embed(title=title, colour=_COLOURS[colour], description=_quote(job.prompt, job.kind))
-    embed.add_field(name="Requested by", value=f"<@{job.user_id}>", inline=True)
-    embed.add_field(name="Settings", value=job.options.summary(), inline=True)
-    embed.set_footer(text=f"job {job.id}")
+    lang = job.locale
+    embed = discord.Embed(title=title, colour=_COLOURS[colour], description=_quote(job))
+    embed.add_field(name=t("job.requested_by", lang), value=f"<@{job.user_id}>", inline=True)
+    embed.add_field(name=t("job.settings", lang), value=job.options.summary(), inline=True)
+    embed.set_footer(text=t("job.footer", lang, id=job.id))
     return embed
 
 
-def _quote(prompt: str, kind: str) -> str:
-    if not prompt:
-        return "*animating the picture*"
-    lead = "🖼️ " if kind == "image" else ""
-    return lead + discord.utils.escape_markdown(prompt)
+def _quote(job: Job) -> str:
+    if not job.prompt:
+        return t("job.animating", job.locale)
+    lead = "🖼️ " if job.kind == "image" else ""
+    return lead + discord.utils.escape_markdown(job.prompt)
 
 
 def render(view: JobView) -> Rendered:
     """Render a job in any state."""
-    job = view.job
+    job, lang = view.job, view.job.locale
+    if job.state is JobState.AWAITING_APPROVAL:
+        embed = _base(job, t("job.awaiting.title", lang), "queued")
+        embed.add_field(name=t("job.waiting", lang), value=t("job.awaiting.body", lang), inline=False)
+        return Rendered(None, embed, buttons.waiting_view(job))
     if job.state is JobState.QUEUED:
-        embed = _base(job, f"🎬 Queued — #{max(1, view.position)} in line", "queued")
-        embed.add_field(name="Requested", value=ts(job.created_at), inline=True)
+        embed = _base(job, t("job.queued.title", lang, position=max(1, view.position)), "queued")
+        embed.add_field(name=t("job.requested", lang), value=ts(job.created_at), inline=True)
         if view.notice:
-            embed.add_field(name="⚠️ Waiting", value=NOTICES.get(view.notice, view.notice), inline=False)
-        embed.set_footer(text=f"job {job.id} · {format_credits(job.price)} credits reserved")
-        return Rendered(None, embed)
+            embed.add_field(name=t("job.waiting", lang), value=notice(view.notice, lang), inline=False)
+        embed.set_footer(text=t("job.footer_reserved", lang, id=job.id, price=format_credits(job.price)))
+        return Rendered(None, embed, buttons.waiting_view(job))
     if job.state in (JobState.SUBMITTED, JobState.PROCESSING):
-        embed = _base(job, "⏳ Generating your video…", "working")
+        embed = _base(job, t("job.working.title", lang), "working")
         started = job.submitted_at or job.created_at
         eta = started + view.expected_s
-        embed.add_field(name="Progress (estimated)", value=progress_bar(view.progress), inline=False)
-        when = f"expected {ts(eta)}" if eta > view.now else "any moment now"
-        embed.add_field(name="Started", value=f"{ts(started)} · {when}", inline=False)
-        return Rendered(None, embed)
+        embed.add_field(name=t("job.progress", lang), value=progress_bar(view.progress), inline=False)
+        when = t("job.expected", lang, when=ts(eta)) if eta > view.now else t("job.any_moment", lang)
+        embed.add_field(name=t("job.started", lang), value=f"{ts(started)} · {when}", inline=False)
+        return Rendered(None, embed, discord.ui.View())  # no buttons while at the provider
     if job.state in (JobState.SUCCEEDED, JobState.DELIVERED):
         return _success(view)
     return _failure(view)
 
 
 def _success(view: JobView) -> Rendered:
-    job = view.job
-    embed = _base(job, "✅ Your video is ready", "done")
+    job, lang = view.job, view.job.locale
+    embed = _base(job, t("job.done.title", lang), "done")
     took = (job.finished_at or view.now) - job.created_at
-    embed.add_field(name="Took", value=f"{round(took)} s", inline=True)
-    cost = f"{format_credits(job.price)} credits"
+    embed.add_field(name=t("job.took", lang), value=t("job.took_value", lang, seconds=round(took)), inline=True)
+    cost = t("job.cost_value", lang, price=format_credits(job.price))
     if view.budget_left is not None:
-        cost += f" · {format_credits(view.budget_left)} left today"
-    embed.add_field(name="Cost", value=cost, inline=True)
+        cost = t("job.cost_left", lang, price=format_credits(job.price), left=format_credits(view.budget_left))
+    embed.add_field(name=t("job.cost", lang), value=cost, inline=True)
     if job.cover_url:
         embed.set_thumbnail(url=job.cover_url)
-    content = f"<@{job.user_id}> your video is ready."
+    content = t("job.ready", lang, user=job.user_id)
     if view.notice == "download_failed" and job.video_url:
-        content += f"\nI couldn't fetch the file to attach it, so here is a link:\n{job.video_url}"
+        content += "\n" + t("job.link_failed", lang, url=job.video_url)
     elif view.video is None and job.video_url:
-        content += (
-            f"\nIt's larger than this server's upload limit "
-            f"({job.delivery.upload_limit // (1024 * 1024)} MB), so here is a link:\n{job.video_url}"
+        content += "\n" + t(
+            "job.link_too_large", lang, limit=job.delivery.upload_limit // (1024 * 1024), url=job.video_url
         )
-    return Rendered(content, embed)
+    return Rendered(content, embed, buttons.result_view(job))
 
 
 def _failure(view: JobView) -> Rendered:
-    job = view.job
-    reason = FAILURES.get(job.error_code or "", FAILURES["generation_failed"])
-    title = "⌛ Timed out" if job.state is JobState.EXPIRED else "❌ No video this time"
+    job, lang = view.job, view.job.locale
+    if job.error_code == "cancelled":
+        title = t("job.cancelled.title", lang)
+    elif job.state is JobState.EXPIRED:
+        title = t("job.timed_out.title", lang)
+    else:
+        title = t("job.failed.title", lang)
     embed = _base(job, title, "failed")
-    embed.add_field(name="What happened", value=reason, inline=False)
-    charged = job.charge.value == "reserved"
-    embed.add_field(name="Cost", value=f"{format_credits(job.price)} credits" if charged else "nothing", inline=True)
-    return Rendered(f"<@{job.user_id}>", embed)
+    embed.add_field(name=t("job.what_happened", lang), value=failure(job.error_code, lang), inline=False)
+    charged = job.charge is Charge.RESERVED
+    cost = t("job.cost_value", lang, price=format_credits(job.price)) if charged else t("job.cost_nothing", lang)
+    embed.add_field(name=t("job.cost", lang), value=cost, inline=True)
+    return Rendered(f"<@{job.user_id}>", embed, buttons.retry_view(job))
 
 
-def quota_embed(quota: Quota) -> discord.Embed:
+def quota_embed(quota: Quota, lang: str) -> discord.Embed:
     """Render what is left for a member and their server."""
-    embed = discord.Embed(title="Your video quota", colour=_COLOURS["working"])
+    embed = discord.Embed(title=t("quota.title", lang), colour=_COLOURS["working"])
     embed.add_field(
-        name="This server today",
-        value=(
-            f"{format_credits(quota.guild_left)} of {format_credits(quota.guild_cap)} credits left "
-            f"(a video costs {format_credits(quota.price)}) · resets {ts(quota.guild_resets_at)}"
-        ),
+        name=t("quota.server_today", lang),
         inline=False,
+        value=t(
+            "quota.server_value",
+            lang,
+            left=format_credits(quota.guild_left),
+            cap=format_credits(quota.guild_cap),
+            price=format_credits(quota.price),
+            reset=ts(quota.guild_resets_at),
+        ),
     )
-    mine = f"{quota.member_left} of {quota.member_limit} videos left this hour"
+    if quota.month_cap is not None:
+        embed.add_field(
+            name=t("quota.server_month", lang),
+            inline=False,
+            value=t(
+                "quota.month_value",
+                lang,
+                left=format_credits(max(0, quota.month_cap - quota.month_spent)),
+                cap=format_credits(quota.month_cap),
+                reset=ts(quota.month_resets_at),
+            ),
+        )
+    mine = t("quota.you_value", lang, left=quota.member_left, limit=quota.member_limit)
+    if quota.member_daily_limit is not None:
+        mine += t("quota.you_today", lang, used=quota.member_used_today, limit=quota.member_daily_limit)
     if quota.member_resets_at:
-        mine += f" · next one {ts(quota.member_resets_at)}"
-    embed.add_field(name="You", value=mine, inline=False)
+        mine += t("quota.next", lang, reset=ts(quota.member_resets_at))
+    embed.add_field(name=t("quota.you", lang), value=mine, inline=False)
     return embed

@@ -9,6 +9,8 @@ import discord
 from discord import app_commands
 
 from bot.errors import UserFacingError
+from bot.jobs.notify import ModLog
+from bot.ui.i18n import t
 from bot.ui.text import refusal
 
 log = logging.getLogger(__name__)
@@ -23,8 +25,8 @@ async def say_privately(interaction: discord.Interaction, text: str) -> None:
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=mentions)
 
 
-async def refuse(interaction: discord.Interaction, err: UserFacingError) -> None:
-    """Tell the member why, privately; nothing was charged."""
+async def refuse(interaction: discord.Interaction, err: UserFacingError, modlog: ModLog | None = None) -> None:
+    """Tell the member why, privately (nothing was charged), and tell the log channel."""
     log.info(
         "refused %s for user=%s guild=%s: %s",
         _command_name(interaction),
@@ -32,24 +34,25 @@ async def refuse(interaction: discord.Interaction, err: UserFacingError) -> None
         interaction.guild_id,
         err,
     )
-    await say_privately(interaction, refusal(err))
+    await say_privately(interaction, refusal(err, str(interaction.locale.value)))
+    if modlog is not None and interaction.guild_id:
+        await modlog.event(interaction.guild_id, "refused", by=interaction.user.id, detail={"error": err})
 
 
 async def on_tree_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
     """Handle anything a command did not: refusals get their words, the rest an error id."""
     original = getattr(error, "original", error)
+    lang = str(interaction.locale.value)
     if isinstance(original, UserFacingError):
         await refuse(interaction, original)
         return
     if isinstance(error, app_commands.CheckFailure):
-        await say_privately(interaction, "You don't have permission to use this command here.")
+        await say_privately(interaction, t("error.no_permission", lang))
         return
     error_id = secrets.token_hex(4)
     log.error("command %s failed (error id %s)", _command_name(interaction), error_id, exc_info=original)
     try:
-        await say_privately(
-            interaction, f"Something went wrong on my side (error id `{error_id}`). Please try again in a moment."
-        )
+        await say_privately(interaction, t("error.unexpected", lang, id=error_id))
     except discord.HTTPException:
         log.warning("could not tell the member about error %s", error_id)
 

@@ -1,9 +1,10 @@
-"""Every sentence a member reads, in one place (the moderation issue adds translations here)."""
+"""Refusals and failures in the member's language (every sentence lives in bot/ui/locales)."""
 
 from __future__ import annotations
 
 from bot.errors import (
     BudgetExhausted,
+    InFlightLimit,
     InvalidImage,
     InvalidOptions,
     InvalidPrompt,
@@ -12,38 +13,21 @@ from bot.errors import (
     UserFacingError,
 )
 from bot.models import format_credits
+from bot.moderation.policy import Refused
+from bot.ui.i18n import catalogs, t
 
-_IMAGE_REASONS = {
-    "not_image": "That file isn't a picture I can read. Please use a PNG, JPEG, WebP or GIF image.",
-    "too_large": "That picture is too large. Please use one under 25 MB and 40 megapixels.",
-    "bad_shape": "That picture's shape won't animate well. Use one at least 64 px on each side and no "
-    "more than 4 times wider than tall (or taller than wide).",
-    "corrupt": "That picture seems damaged and can't be opened. Please try another copy.",
-    "unreachable": "I couldn't download that picture from Discord. Please try again in a moment.",
-    "missing": "I couldn't find a picture there. Attach one, or use **Apps → Animate image** on a message "
-    "that has one.",
-}
-
-FAILURES = {
-    "content_rejected": "The video service declined this prompt or picture under its content rules. "
-    "Nothing was charged. Try wording it differently.",
-    "invalid_request": "The video service couldn't accept these settings. Nothing was charged.",
-    "provider_account": "The video service refused the server owner's account, so nothing was made or "
-    "charged. The bot's operator has been told.",
-    "generation_failed": "The video service couldn't finish this video. Sorry! You can try again.",
-    "deadline": "The video service took too long, so I stopped waiting. Try again later.",
-    "queue_timeout": "The queue was too long to start this video in time. Nothing was charged.",
-    "unknown_submission": "I couldn't confirm that the video service took this request, so I stopped "
-    "rather than risk paying twice. Please try again.",
-}
-
-
-NOTICES = {
-    "provider_busy": "The video service is busy right now; your video starts as soon as it has room.",
-    "provider_balance": "The video service account has run out of credit. Your video will start once the "
-    "bot's operator tops it up; if that takes too long, the request ends and nothing is charged.",
-    "provider_down": "The video service isn't answering right now; I'll keep trying.",
-}
+FAILURE_CODES = (
+    "content_rejected",
+    "invalid_request",
+    "provider_account",
+    "generation_failed",
+    "deadline",
+    "queue_timeout",
+    "unknown_submission",
+    "rejected",
+    "approval_timeout",
+    "cancelled",
+)
 
 
 def ts(epoch: float, style: str = "R") -> str:
@@ -51,29 +35,62 @@ def ts(epoch: float, style: str = "R") -> str:
     return f"<t:{int(epoch)}:{style}>"
 
 
-def refusal(err: UserFacingError) -> str:
+def failure(code: str | None, locale: str) -> str:
+    """Say why a job ended without a video."""
+    key = f"failure.{code}" if code in FAILURE_CODES else "failure.generation_failed"
+    return t(key, locale)
+
+
+def notice(code: str, locale: str) -> str:
+    """Say why a queued job waits."""
+    key = f"notice.{code}"
+    return t(key, locale) if key in catalogs()["en"]["messages"] else code
+
+
+def refusal(err: UserFacingError, locale: str | None = None) -> str:
     """Say why a request was refused, which rule applied, and what the member can do."""
     if isinstance(err, InvalidPrompt):
         if err.reason == "too_long":
-            return f"Your prompt is {err.length} characters; the limit is {err.limit}. Please shorten it."
-        return "Please describe the video you want: the prompt is empty."
+            return t("refusal.prompt_too_long", locale, length=err.length, limit=err.limit)
+        return t("refusal.prompt_empty", locale)
     if isinstance(err, InvalidOptions):
-        allowed = f" Choose one of: {', '.join(err.allowed)}." if err.allowed else ""
+        allowed = t("refusal.allowed_values", locale, values=", ".join(err.allowed)) if err.allowed else ""
         if err.option == "model":
-            return f"`{err.value}` isn't a model I know.{allowed}"
+            return t("refusal.model_unknown", locale, value=err.value, allowed=allowed)
         if not err.allowed:
-            return f"`{err.model}` doesn't support the `{err.option}` option. Leave it out, or pick another model."
-        return f"`{err.model}` doesn't accept {err.option} `{err.value}`.{allowed}"
+            return t("refusal.option_unsupported", locale, model=err.model, option=err.option)
+        return t("refusal.option_invalid", locale, model=err.model, option=err.option, value=err.value, allowed=allowed)
     if isinstance(err, InvalidImage):
-        return _IMAGE_REASONS.get(err.reason, _IMAGE_REASONS["corrupt"])
+        key = f"image.{err.reason}"
+        return t(key if key in catalogs()["en"]["messages"] else "image.corrupt", locale)
     if isinstance(err, BudgetExhausted):
-        return (
-            f"This server's video budget for today is used up ({format_credits(err.spent)} of "
-            f"{format_credits(err.cap)} credits; a video costs {format_credits(err.price)}). It resets "
-            f"{ts(err.resets_at)}. A moderator can raise it with `/reelbot-mod budget`."
+        return t(
+            f"refusal.budget_{err.period}",
+            locale,
+            spent=format_credits(err.spent),
+            cap=format_credits(err.cap),
+            price=format_credits(err.price),
+            reset=ts(err.resets_at),
         )
     if isinstance(err, MemberLimitReached):
-        return f"You've made {err.used} of your {err.limit} videos this hour. You can make another {ts(err.resets_at)}."
+        return t(f"refusal.member_{err.period}", locale, used=err.used, limit=err.limit, reset=ts(err.resets_at))
+    if isinstance(err, InFlightLimit):
+        return t(f"refusal.in_flight_{err.scope}", locale, limit=err.limit)
+    if isinstance(err, Refused):
+        return _rule(err, locale)
     if isinstance(err, NotInGuild):
-        return "Videos are made inside servers, where the server's budget pays for them. Please use me in a server."
-    return "I can't do that right now."
+        return t("refusal.not_in_guild", locale)
+    return t("refusal.generic", locale)
+
+
+def _rule(err: Refused, locale: str | None) -> str:
+    d = err.detail
+    if err.rule == "blocked":
+        return t("refusal.blocked", locale, reason=d.get("reason") or "—")
+    if err.rule == "channel":
+        return t("refusal.channel", locale, channels=", ".join(f"<#{c}>" for c in d.get("channels", ())))  # type: ignore[attr-defined]
+    if err.rule == "role":
+        return t("refusal.role", locale, roles=", ".join(f"<@&{r}>" for r in d.get("roles", ())))  # type: ignore[attr-defined]
+    if err.rule == "blocklist":
+        return t("refusal.blocklist", locale, word=d.get("word"))
+    return t(f"refusal.{err.rule}", locale)

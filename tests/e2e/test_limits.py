@@ -48,7 +48,7 @@ async def test_moderator_sets_the_budget_and_members_cannot(
 
     mod = await discord_api.slash("reelbot-mod", budget, permissions=MEMBER_PERMS | MANAGE_GUILD)
     answer = await discord_api.wait_for(lambda: discord_api.reply_to(mod), what="the confirmation")
-    assert "daily budget is now **0.3 credits**" in answer.content
+    assert "Saved. Daily budget: **0.3 credits**" in answer.content
 
     quota = await discord_api.slash("reelbot", [{"name": "quota", "type": 1}])
     answer = await discord_api.wait_for(lambda: discord_api.reply_to(quota), what="the quota")

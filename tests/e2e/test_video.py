@@ -15,7 +15,7 @@ def prompt(text: str) -> list[dict[str, object]]:
 
 def finished(discord_api: FakeDiscord, inter) -> Message | None:
     msg = discord_api.reply_to(inter)
-    return msg if msg and msg.title.startswith(("✅", "❌", "⌛")) else None
+    return msg if msg and msg.title.startswith(("✅", "❌", "⌛", "🚫")) else None
 
 
 async def test_video_moves_one_reply_from_queued_to_generating_to_the_attached_mp4(

@@ -66,6 +66,11 @@ class Message:
     history: list[dict[str, Any]] = field(default_factory=list)  # every state, oldest first
     edits_by_token: int = 0
     edits_by_bot: int = 0
+    components: list[dict[str, Any]] = field(default_factory=list)
+
+    def custom_ids(self) -> list[str]:
+        """Return the custom ids of every button on the message."""
+        return [c["custom_id"] for row in self.components for c in row.get("components", []) if "custom_id" in c]
 
     @property
     def title(self) -> str:
@@ -81,6 +86,8 @@ class Interaction:
     created: float
     channel_id: int
     user_id: int = 0
+    source_message_id: int | None = None  # for a button press or modal: the message it came from
+    modal: dict[str, Any] | None = None  # the modal the bot opened in answer
     acked_at: float | None = None
     callback: dict[str, Any] | None = None
     message_id: int | None = None
@@ -123,6 +130,7 @@ class FakeDiscord:
         while (self.guild_id >> 22) % guild_shard[1] != guild_shard[0]:  # a guild on the wanted shard
             self.guild_id = snowflake()
         self.channel_id = snowflake()
+        self.log_channel_id = snowflake()  # a second text channel, for moderators
         self.premium_tier = premium_tier
         self.token_ttl = token_ttl
         self.ack_deadline = ack_deadline
@@ -279,7 +287,14 @@ class FakeDiscord:
                 }
             ],
             "channels": [
-                {"id": str(self.channel_id), "type": 0, "name": "general", "position": 0, "permission_overwrites": []}
+                {"id": str(self.channel_id), "type": 0, "name": "general", "position": 0, "permission_overwrites": []},
+                {
+                    "id": str(self.log_channel_id),
+                    "type": 0,
+                    "name": "mod-log",
+                    "position": 1,
+                    "permission_overwrites": [],
+                },
             ],
             "members": [
                 {"user": self.bot_user, "roles": [], "flags": 0, "joined_at": ISO, "deaf": False, "mute": False}
@@ -325,22 +340,30 @@ class FakeDiscord:
         command_type: int = 1,
         target_id: int | None = None,
         dm: bool = False,
+        locale: str = "en-US",
+        guild_locale: str = "en-US",
+        kind: int = 2,
+        message: Message | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> Interaction:
         """Send an application command as a member; return the interaction."""
         iid = snowflake()
         token = f"interaction-token-{iid}-{'x' * 40}"
         author = user or self.user()
-        data: dict[str, Any] = {"id": str(self._command_id(name)), "name": name, "type": command_type}
+        data: dict[str, Any] = (
+            {"id": str(self._command_id(name)), "name": name, "type": command_type} if kind == 2 else {}
+        )
         if options:
             data["options"] = options
         if resolved:
             data["resolved"] = resolved
         if target_id is not None:
             data["target_id"] = str(target_id)
+        data.update(extra or {})
         payload = {
             "id": str(iid),
             "application_id": str(self.app_id),
-            "type": 2,
+            "type": kind,
             "token": token,
             "version": 1,
             "attachment_size_limit": 10 * 1024 * 1024,
@@ -364,8 +387,8 @@ class FakeDiscord:
                 "mute": False,
             },
             "app_permissions": str(MEMBER_PERMS),
-            "locale": "en-US",
-            "guild_locale": "en-US",
+            "locale": locale,
+            "guild_locale": guild_locale,
             "entitlements": [],
             "authorizing_integration_owners": {"0": str(self.guild_id)},
             "context": 0,
@@ -383,10 +406,88 @@ class FakeDiscord:
                 context=1,
                 channel={"id": str(channel_id), "type": 1, "recipients": [author]},
             )
-        interaction = Interaction(iid, token, time.time(), channel_id, user_id=int(author["id"]))
+        if message is not None:
+            payload["message"] = self.message_json(message)
+        interaction = Interaction(
+            iid,
+            token,
+            time.time(),
+            channel_id,
+            user_id=int(author["id"]),
+            source_message_id=message.id if message else None,
+        )
         self.interactions[token] = interaction
         await self.dispatch("INTERACTION_CREATE", payload)
         return interaction
+
+    def channel_option(self, name: str, channel_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Return a channel option and its resolved data."""
+        channel = {
+            "id": str(channel_id),
+            "type": 0,
+            "name": "mod-log",
+            "guild_id": str(self.guild_id),
+            "permissions": str(MEMBER_PERMS),
+            "position": 1,
+            "permission_overwrites": [],
+        }
+        return {"name": name, "type": 7, "value": str(channel_id)}, {"channels": {str(channel_id): channel}}
+
+    def user_option(self, name: str, user: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Return a user option and its resolved data."""
+        return {"name": name, "type": 6, "value": user["id"]}, {"users": {user["id"]: user}}
+
+    def in_channel(self, channel_id: int) -> list[Message]:
+        """Return the messages in a channel, oldest first."""
+        return sorted((m for m in self.messages.values() if m.channel_id == channel_id), key=lambda m: m.id)
+
+    async def press(
+        self,
+        message: Message,
+        custom_id: str,
+        *,
+        user: dict[str, Any] | None = None,
+        permissions: int = MEMBER_PERMS,
+        locale: str = "en-US",
+    ) -> Interaction:
+        """Press a button on a message, as a member."""
+        assert custom_id in message.custom_ids(), (custom_id, message.custom_ids())
+        return await self.slash(
+            "",
+            user=user,
+            permissions=permissions,
+            locale=locale,
+            kind=3,
+            message=message,
+            extra={"custom_id": custom_id, "component_type": 2},
+        )
+
+    async def submit_modal(
+        self,
+        opened_by: Interaction,
+        *values: str,
+        user: dict[str, Any] | None = None,
+        permissions: int = MEMBER_PERMS,
+        locale: str = "en-US",
+    ) -> Interaction:
+        """Fill in and submit the modal the bot opened in answer to ``opened_by``."""
+        modal = opened_by.modal
+        assert modal is not None, "the bot opened no modal"
+        inputs = [c for row in modal["components"] for c in row["components"]]
+        rows = [
+            {"type": 1, "components": [{"type": 4, "custom_id": c["custom_id"], "value": v}]}
+            for c, v in zip(inputs, values, strict=False)
+        ]
+        message = self.messages.get(opened_by.source_message_id or 0)
+        return await self.slash(
+            "",
+            user=user,
+            permissions=permissions,
+            locale=locale,
+            kind=5,
+            message=message,
+            extra={"custom_id": modal["custom_id"], "components": rows},
+        )
 
     def attachment(
         self, url: str, *, filename: str = "picture.png", size: int = 1000, content_type: str | None = "image/png"
@@ -573,6 +674,25 @@ class FakeDiscord:
         inter.acked_at, inter.callback = now, payload
         kind = payload["type"]
         data = payload.get("data") or {}
+        if kind in (6, 7, 9) and inter.source_message_id is not None:  # components: update, or open a modal
+            source = self.messages.get(inter.source_message_id)
+            if kind == 7 and source is not None:
+                _apply(source, data, files)
+            if kind == 9:
+                inter.modal = data
+            inter.message_id = inter.source_message_id
+            return _json(
+                {
+                    "interaction": {
+                        "id": str(inter.id),
+                        "type": 3,
+                        "response_message_id": str(inter.source_message_id),
+                        "response_message_loading": False,
+                        "response_message_ephemeral": False,
+                    },
+                    "resource": {"type": kind},
+                }
+            )
         msg = Message(
             snowflake(),
             inter.channel_id,
@@ -632,7 +752,7 @@ class FakeDiscord:
         return _json(self.message_json(target))
 
     async def _channel(self, request: web.Request, channel_id: int, message_id: int | None) -> web.Response:
-        if channel_id != self.channel_id and channel_id not in self.dm_channels:
+        if channel_id not in (self.channel_id, self.log_channel_id) and channel_id not in self.dm_channels:
             return _error(404, 10003, "Unknown Channel")
         if request.method == "POST" and message_id is None:
             payload, files = await _read_payload(request)
@@ -675,7 +795,7 @@ class FakeDiscord:
             "timestamp": ISO,
             "edited_timestamp": ISO,
             "flags": msg.flags,
-            "components": [],
+            "components": msg.components,
             "application_id": str(self.app_id),
         }
 
@@ -708,6 +828,8 @@ def _apply(msg: Message, data: dict[str, Any], files: dict[str, bytes]) -> None:
         msg.embeds = data["embeds"] or []
     if "allowed_mentions" in data:
         msg.allowed_mentions = data["allowed_mentions"]
+    if "components" in data:
+        msg.components = data["components"] or []
     if "attachments" in data:
         kept = []
         for att in data["attachments"]:

@@ -119,3 +119,60 @@ async def test_a_moderator_budget_overrides_the_default(store: SqlStore) -> None
 def test_utc_day_boundaries() -> None:
     assert utc_day(NOON) == ("2026-11-24", datetime(2026, 11, 25, tzinfo=UTC).timestamp())
     assert utc_day(datetime(2026, 11, 24, 23, 59, 59, tzinfo=UTC).timestamp())[0] == "2026-11-24"
+
+
+def test_thresholds_crossed() -> None:
+    from bot.spending.budget import crossed
+
+    assert crossed(1_000_000, 0, 500_000) == [50]
+    assert crossed(1_000_000, 500_000, 1_000_000) == [80, 100]
+    assert crossed(1_000_000, 850_000, 900_000) == []
+    assert crossed(0, 0, 10) == []
+
+
+async def test_monthly_cap_topups_prices_and_in_flight_limits(store: SqlStore) -> None:
+    from bot.errors import InFlightLimit
+    from bot.models import GuildPolicy
+
+    jobs = service(store, budget=10_000_000)
+    await store.save_policy(10, GuildPolicy(monthly_budget=200_000, prices={"cogvideox-2": 150_000}), by=1, at=NOON)
+    first = await jobs.request(request(user_id=1))
+    assert first.price == 150_000
+    with pytest.raises(BudgetExhausted) as info:
+        await jobs.request(request(user_id=2))
+    assert info.value.period == "month"
+
+    await store.save_policy(
+        11,
+        GuildPolicy(daily_budget=100_000, topup_day="2026-11-24", topup_amount=100_000, member_in_flight=1),
+        by=1,
+        at=NOON,
+    )
+    await jobs.request(request(user_id=1, guild_id=11))
+    with pytest.raises(InFlightLimit):
+        await jobs.request(request(user_id=1, guild_id=11))  # the first is still queued
+    await jobs.request(request(user_id=2, guild_id=11))  # the top-up makes room for a second video today
+    with pytest.raises(BudgetExhausted):
+        await jobs.request(request(user_id=3, guild_id=11))
+
+
+async def test_member_daily_limit_and_exempt_roles(store: SqlStore) -> None:
+    from bot.errors import MemberLimitReached
+    from bot.models import GuildPolicy
+
+    clock = Clock()
+    jobs = service(store, budget=10_000_000, hourly=100, clock=clock)
+    await store.save_policy(10, GuildPolicy(member_daily=1, exempt_roles=(7,)), by=1, at=NOON)
+    await jobs.request(request(user_id=1))
+    with pytest.raises(MemberLimitReached) as info:
+        await jobs.request(request(user_id=1))
+    assert info.value.period == "day"
+    exempt = JobRequest(
+        user_id=1,
+        kind="text",
+        prompt="x",
+        options=VideoOptions(model="cogvideox-2"),
+        delivery=Delivery(guild_id=10, channel_id=2, message_id=3, application_id=4),
+        role_ids=frozenset({7}),
+    )
+    await jobs.request(exempt)

@@ -1,0 +1,209 @@
+"""What each result and moderation button does (see bot/ui/buttons.py for the buttons themselves)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+import discord
+
+from bot.errors import UserFacingError
+from bot.ui.buttons import _job_for, _moderator, _private, services_of
+from bot.ui.i18n import t
+from bot.ui.intake import start_from_interaction
+from bot.ui.text import refusal
+
+log = logging.getLogger(__name__)
+
+
+async def on_reroll(interaction: discord.Interaction, job_id: str) -> None:
+    """Same prompt and options, a new video and a new charge, subject to every limit."""
+    job = await _job_for(interaction, job_id, requester_or_mod=True)
+    if job is None:
+        return
+    services = services_of(interaction)
+    image = await services.store.input_image(job.id) if job.kind == "image" else None
+    if job.kind == "image" and image is None:
+        await _private(interaction, "button.gone")
+        return
+    await start_from_interaction(
+        interaction, services, prompt=job.prompt, options=job.options, image=image, parent_id=job.id
+    )
+
+
+class EditModal(discord.ui.Modal):
+    """Edit & retry: the prompt, filled in."""
+
+    def __init__(self, job_id: str, prompt: str, lang: str) -> None:
+        super().__init__(title=t("modal.edit.title", lang)[:45], custom_id=f"rb:editmodal:{job_id}")
+        self.job_id = job_id
+        self.prompt: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
+            label=t("modal.edit.prompt", lang)[:45],
+            default=prompt[:512],
+            max_length=512,
+            style=discord.TextStyle.paragraph,
+            required=False,
+        )
+        self.add_item(self.prompt)
+
+    async def on_submit(self, interaction: discord.Interaction, /) -> None:
+        """Start the new job with the edited prompt."""
+        job = await _job_for(interaction, self.job_id, requester_or_mod=True)
+        if job is None:
+            return
+        services = services_of(interaction)
+        image = await services.store.input_image(job.id) if job.kind == "image" else None
+        await start_from_interaction(
+            interaction,
+            services,
+            prompt=str(self.prompt.value or ""),
+            options=job.options,
+            image=image,
+            parent_id=job.id,
+        )
+
+
+async def on_edit(interaction: discord.Interaction, job_id: str) -> None:
+    """Open the edit modal (a modal must be the first answer, so nothing is deferred)."""
+    job = await _job_for(interaction, job_id, requester_or_mod=True)
+    if job is not None:
+        await interaction.response.send_modal(EditModal(job.id, job.prompt, interaction.locale.value))
+
+
+async def on_del(interaction: discord.Interaction, job_id: str) -> None:
+    """The requester or a moderator deletes the video message."""
+    job = await _job_for(interaction, job_id, requester_or_mod=True)
+    if job is None:
+        return
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    if interaction.message is not None:
+        try:
+            await interaction.message.delete()
+        except discord.HTTPException as exc:
+            log.warning("job %s: could not delete the reply (%s %s)", job.id, exc.status, exc.code)
+    await services_of(interaction).jobs.modlog.event(job.guild_id, "deleted", job=job, by=interaction.user.id)
+    await _private(interaction, "button.deleted")
+
+
+class ReportModal(discord.ui.Modal):
+    """Report: an optional reason for the moderators."""
+
+    def __init__(self, job_id: str, lang: str) -> None:
+        super().__init__(title=t("modal.report.title", lang)[:45], custom_id=f"rb:reportmodal:{job_id}")
+        self.job_id = job_id
+        self.reason: discord.ui.TextInput[ReportModal] = discord.ui.TextInput(
+            label=t("modal.report.reason", lang)[:45], required=False, max_length=300, style=discord.TextStyle.paragraph
+        )
+        self.add_item(self.reason)
+
+    async def on_submit(self, interaction: discord.Interaction, /) -> None:
+        """Send the report to the log channel, with Delete and Block for moderators."""
+        job = await _job_for(interaction, self.job_id, requester_or_mod=False)
+        if job is None:
+            return
+        await services_of(interaction).jobs.modlog.event(
+            job.guild_id, "reported", job=job, by=interaction.user.id, detail={"reason": str(self.reason.value or "")}
+        )
+        await _private(interaction, "button.reported")
+
+
+async def on_report(interaction: discord.Interaction, job_id: str) -> None:
+    """Anyone can report a video to the moderators."""
+    job = await _job_for(interaction, job_id, requester_or_mod=False)
+    if job is not None:
+        await interaction.response.send_modal(ReportModal(job.id, interaction.locale.value))
+
+
+async def on_cancel(interaction: discord.Interaction, job_id: str) -> None:
+    """The requester (or a moderator) cancels before the job reaches the provider."""
+    job = await _job_for(interaction, job_id, requester_or_mod=True)
+    if job is None:
+        return
+    try:
+        await services_of(interaction).jobs.cancel(job.id, by=interaction.user.id)
+    except LookupError:
+        await _private(interaction, "button.too_late_cancel")
+        return
+    await _private(interaction, "button.cancelled")
+
+
+async def _moderators_only(interaction: discord.Interaction) -> bool:
+    if _moderator(interaction):
+        return True
+    await _private(interaction, "button.only_moderators")
+    return False
+
+
+async def on_approve(interaction: discord.Interaction, job_id: str) -> None:
+    """A moderator approves a pending request from the log channel."""
+    if not await _moderators_only(interaction):
+        return
+    jobs = services_of(interaction).jobs
+    lang = (await jobs.policy(interaction.guild_id or 0)).locale
+    try:
+        await jobs.approve(job_id, by=interaction.user.id)
+    except LookupError:
+        await _private(interaction, "button.already_decided")
+        return
+    except UserFacingError as err:
+        await _private(interaction, "button.approve_failed", reason=refusal(err, interaction.locale.value))
+        return
+    await interaction.response.edit_message(
+        view=None,
+        content=(interaction.message.content if interaction.message else "")
+        + "\n"
+        + t("button.approved", lang, who=interaction.user.mention),
+    )
+
+
+async def on_reject(interaction: discord.Interaction, job_id: str) -> None:
+    """A moderator rejects a pending request from the log channel."""
+    if not await _moderators_only(interaction):
+        return
+    jobs = services_of(interaction).jobs
+    lang = (await jobs.policy(interaction.guild_id or 0)).locale
+    try:
+        await jobs.reject(job_id, by=interaction.user.id)
+    except LookupError:
+        await _private(interaction, "button.already_decided")
+        return
+    await interaction.response.edit_message(
+        view=None,
+        content=(interaction.message.content if interaction.message else "")
+        + "\n"
+        + t("button.rejected", lang, who=interaction.user.mention),
+    )
+
+
+async def on_mdel(interaction: discord.Interaction, job_id: str) -> None:
+    """A moderator deletes a reported video from the log channel."""
+    if not await _moderators_only(interaction):
+        return
+    job = await _job_for(interaction, job_id, requester_or_mod=False)
+    if job is None:
+        return
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    channel = interaction.client.get_partial_messageable(job.delivery.channel_id, guild_id=job.guild_id)
+    with contextlib.suppress(discord.NotFound):  # already gone
+        await channel.get_partial_message(job.delivery.message_id).delete()
+    await services_of(interaction).jobs.modlog.event(job.guild_id, "deleted", job=job, by=interaction.user.id)
+    await _private(interaction, "button.deleted")
+
+
+async def on_block(interaction: discord.Interaction, job_id: str) -> None:
+    """A moderator blocks the requester of a reported video."""
+    if not await _moderators_only(interaction):
+        return
+    job = await _job_for(interaction, job_id, requester_or_mod=False)
+    if job is None:
+        return
+    jobs = services_of(interaction).jobs
+    policy = await jobs.policy(job.guild_id)
+    reason = t(
+        "log.reported", policy.locale, by=interaction.user.id, job=job.id, user=job.user_id, reason="", link=""
+    ).split(":")[0]
+    await jobs.update_policy(
+        job.guild_id, by=interaction.user.id, what="blocked members", blocked={**policy.blocked, job.user_id: reason}
+    )
+    await jobs.modlog.event(job.guild_id, "blocked", job=job, by=interaction.user.id, detail={"reason": reason})
+    await _private(interaction, "button.blocked", who=f"<@{job.user_id}>")

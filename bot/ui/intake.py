@@ -1,0 +1,144 @@
+"""From an interaction to a job: the cheap checks before the 3-second acknowledgement, the slow
+work after it, and every refusal told privately (and to the log channel).
+
+Shared by the slash commands, the message command and the result buttons (re-roll, edit & retry).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.errors import NotInGuild, UserFacingError
+from bot.jobs.service import JobRequest
+from bot.media import check_declared, download_image, normalise_image
+from bot.models import Delivery, VideoOptions
+from bot.moderation.prompts import clean_prompt
+from bot.provider.options import validate_options
+from bot.ui.i18n import language
+from bot.ui.replies import refuse
+from bot.ui.text import refusal
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+log = logging.getLogger(__name__)
+
+DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A picture to animate, as Discord describes it (nothing downloaded yet)."""
+
+    url: str
+    content_type: str | None = None
+    size: int = 0
+
+
+def is_moderator(permissions: discord.Permissions) -> bool:
+    """Return True for members who may moderate reelbot (Manage Server or Administrator)."""
+    return permissions.manage_guild or permissions.administrator
+
+
+def _roles(user: discord.abc.User) -> frozenset[int]:
+    return frozenset(role.id for role in getattr(user, "roles", ()))
+
+
+def _nsfw(channel: object) -> bool:
+    return bool(getattr(channel, "nsfw", False) or getattr(getattr(channel, "parent", None), "nsfw", False))
+
+
+def job_request(
+    interaction: discord.Interaction,
+    *,
+    prompt: str,
+    options: VideoOptions,
+    kind: str,
+    delivery: Delivery,
+    image: str | None = None,
+    parent_id: str | None = None,
+) -> JobRequest:
+    """Describe what the member asks for, who they are and where."""
+    return JobRequest(
+        user_id=interaction.user.id,
+        kind=kind,
+        prompt=prompt,
+        options=options,
+        delivery=delivery,
+        image=image,
+        locale=language(interaction.locale),
+        role_ids=_roles(interaction.user),
+        channel_nsfw=_nsfw(interaction.channel),
+        is_moderator=is_moderator(interaction.permissions),
+        parent_id=parent_id,
+    )
+
+
+async def start_from_interaction(
+    interaction: discord.Interaction,
+    services: Services,
+    *,
+    prompt: str,
+    options: VideoOptions,
+    picture: Picture | None = None,
+    image: str | None = None,
+    parent_id: str | None = None,
+) -> None:
+    """Check, acknowledge, then create the job behind a public live reply."""
+    kind = "image" if picture is not None or image is not None else "text"
+    lang = language(interaction.locale)
+    placeholder = Delivery(
+        guild_id=interaction.guild_id or 0,
+        channel_id=interaction.channel_id or 0,
+        message_id=0,
+        application_id=interaction.application_id,
+    )
+    try:
+        if interaction.guild_id is None:
+            raise NotInGuild
+        clean_prompt(prompt, required=kind == "text")
+        validate_options(options)
+        if picture is not None:
+            check_declared(picture.content_type, picture.size)
+        await services.jobs.precheck(
+            job_request(interaction, prompt=prompt, options=options, kind=kind, delivery=placeholder)
+        )
+    except UserFacingError as err:
+        await refuse(interaction, err, services.jobs.modlog)
+        return
+    # Everything above is local and quick; the 3-second acknowledgement comes now.
+    callback = await interaction.response.defer(thinking=True)
+    message_id = callback.message_id if callback and callback.message_id else (await interaction.original_response()).id
+    guild = interaction.guild
+    delivery = Delivery(
+        guild_id=interaction.guild_id, channel_id=interaction.channel_id or 0, message_id=message_id,
+        application_id=interaction.application_id, interaction_token=interaction.token,
+        token_expires_at=interaction.created_at.timestamp() + services.settings.interaction_token_ttl,
+        upload_limit=guild.filesize_limit if guild else DEFAULT_UPLOAD_LIMIT,
+    )  # fmt: skip
+    try:
+        if picture is not None:
+            image = await normalise_image(await download_image(services.session, picture.url))
+        job = await services.jobs.request(
+            job_request(
+                interaction,
+                prompt=prompt,
+                options=options,
+                kind=kind,
+                delivery=delivery,
+                image=image,
+                parent_id=parent_id,
+            )
+        )
+    except UserFacingError as err:
+        log.info("refused after defer for user=%s guild=%s: %s", interaction.user.id, interaction.guild_id, err)
+        await services.jobs.modlog.event(interaction.guild_id, "refused", by=interaction.user.id, detail={"error": err})
+        await interaction.edit_original_response(
+            content=refusal(err, lang), allowed_mentions=discord.AllowedMentions.none()
+        )
+        return
+    await services.runner.announce(job.id)

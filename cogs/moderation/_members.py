@@ -1,0 +1,62 @@
+"""/reelbot quota, jobs and forget-me: what every member can do."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import ReelBot, Services
+from bot.ui.i18n import language, t
+from bot.ui.modlog import jump_url
+from bot.ui.render import quota_embed
+from bot.ui.replies import say_privately
+from bot.ui.text import ts
+
+
+@app_commands.guild_only()
+class Members(commands.GroupCog, group_name="reelbot", group_description="Your reelbot videos"):
+    """Commands every member can use."""
+
+    def __init__(self, bot: ReelBot) -> None:
+        assert bot.services is not None
+        self.services: Services = bot.services
+        super().__init__()
+
+    @app_commands.command(name="quota", description="See how many videos you and this server have left")
+    async def quota(self, interaction: discord.Interaction) -> None:
+        """Show what is left for you and for the server, and when each resets."""
+        assert interaction.guild_id is not None
+        quota = await self.services.jobs.quota(interaction.guild_id, interaction.user.id)
+        embed = quota_embed(quota, language(interaction.locale))
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @app_commands.command(name="jobs", description="List your recent videos in this server")
+    async def jobs(self, interaction: discord.Interaction) -> None:
+        """List your latest videos with links to them."""
+        assert interaction.guild_id is not None
+        lang = language(interaction.locale)
+        recent = await self.services.store.recent_jobs(interaction.guild_id, interaction.user.id)
+        if not recent:
+            await say_privately(interaction, t("jobs.none", lang))
+            return
+        lines = [
+            t(
+                "jobs.line",
+                lang,
+                id=j.id,
+                state=t(f"state.{j.state.value}", lang),
+                when=ts(j.created_at),
+                prompt=discord.utils.escape_markdown(j.prompt[:60]) or "—",
+                link=jump_url(j),
+            )
+            for j in recent
+        ]
+        embed = discord.Embed(title=t("jobs.title", lang), description="\n".join(lines)[:4000], colour=0x5865F2)
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @app_commands.command(name="forget-me", description="Delete your prompts and videos' records from reelbot")
+    async def forget_me(self, interaction: discord.Interaction) -> None:
+        """Delete your requests and prompts; amounts spent stay in the server's books, without your name."""
+        count = await self.services.store.forget_member(interaction.user.id)
+        await say_privately(interaction, t("forget.done", language(interaction.locale), count=count))
