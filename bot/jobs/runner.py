@@ -78,7 +78,7 @@ class Runner:
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._owner = owner or default_owner()
-        self._submitter = Submitter(store, client, error_backoff_s=settings.error_backoff_s, clock=clock)
+        self._submitter = Submitter(store, client, error_backoff_s=settings.error_backoff_s, clock=clock, modlog=modlog)
         self._estimates: dict[str, schedule.Estimate] = {}
         self._last_shown: dict[str, float] = {}
         self._deliverer = Deliverer(store, client, notifier, policy, video_dir=video_dir, clock=clock, modlog=modlog)

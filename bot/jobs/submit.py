@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.jobs.faults import crash_point
+from bot.jobs.notify import ModLog, NoModLog
 from bot.models import Job, JobState
 from bot.provider import errors
 from bot.provider.client import CogVideoClient, TaskStatus
@@ -36,8 +37,15 @@ class Submitter:
     """Sends queued jobs to the provider; pauses all submissions when the provider pushes back."""
 
     def __init__(
-        self, store: Store, client: CogVideoClient, *, error_backoff_s: float, clock: Callable[[], float] = time.time
+        self,
+        store: Store,
+        client: CogVideoClient,
+        *,
+        error_backoff_s: float,
+        clock: Callable[[], float] = time.time,
+        modlog: ModLog | None = None,
     ) -> None:
+        self._modlog: ModLog = modlog or NoModLog()
         self._store = store
         self._client = client
         self._backoff = error_backoff_s
@@ -73,6 +81,7 @@ class Submitter:
             if not self._balance_alerted:
                 log.error("provider account is out of balance (%s): top it up; queued jobs wait", exc.code)
                 self._balance_alerted = True
+                await self._modlog.event(job.guild_id, "provider_balance")
             return await self._wait(job, 60.0, "provider_balance")
         except (errors.ServerError, errors.ProviderTimeout, errors.MalformedResponse) as exc:
             attempts = job.submit_attempts + 1

@@ -262,3 +262,71 @@ async def test_usage_lookup_jobs_and_forget_me(
     quota = await discord_api.slash("reelbot", [{"name": "quota", "type": 1}])
     answer = await discord_api.wait_for(lambda: discord_api.reply_to(quota), what="quota")
     assert "0.9 of 1 credits left" in str(answer.embeds[0])  # the money stays counted
+
+
+async def test_every_settings_command_answers_and_takes_effect(
+    discord_api: FakeDiscord, video_api: FakeVideoAPI, make_bot
+) -> None:
+    await make_bot()
+    answer = await mod(
+        discord_api,
+        "price",
+        [{"name": "model", "type": 3, "value": "cogvideox-3"}, {"name": "amount", "type": 3, "value": "0.25"}],
+    )
+    assert "cogvideox-3 0.25" in (answer.content or "")
+    answer = await mod(
+        discord_api,
+        "limits",
+        [{"name": "per_hour", "type": 4, "value": 1}, {"name": "server_at_once", "type": 4, "value": 4}],
+    )
+    assert "1 per hour" in (answer.content or "") and "Server: 4 at once" in (answer.content or "")
+    role = {
+        "id": str(discord_api.guild_id + 5),
+        "name": "Trusted",
+        "permissions": "0",
+        "position": 1,
+        "color": 0,
+        "hoist": False,
+        "managed": False,
+        "mentionable": False,
+        "flags": 0,
+    }
+    answer = await mod(
+        discord_api,
+        "role",
+        [{"name": "role", "type": 8, "value": role["id"]}, {"name": "kind", "type": 3, "value": "exempt"}],
+        {"roles": {role["id"]: role}},
+    )
+    assert f"exempt roles: <@&{role['id']}>" in (answer.content or "")
+    answer = await mod(discord_api, "animate-nsfw-only", [{"name": "enabled", "type": 5, "value": True}])
+    assert "animate only in age-restricted channels: on" in (answer.content or "")
+    someone = discord_api.user(name="someone")
+    option, resolved = discord_api.user_option("member", someone)
+    answer = await mod(discord_api, "block", [option, {"name": "reason", "type": 3, "value": "spam"}], resolved)
+    assert "blocked" in (answer.content or "")
+    answer = await mod(discord_api, "unblock", [option], resolved)
+    assert "can make videos again" in (answer.content or "")
+    answer = await mod(
+        discord_api,
+        "budget",
+        [{"name": "monthly", "type": 3, "value": "20"}, {"name": "topup", "type": 3, "value": "0.5"}],
+    )
+    assert "Monthly budget: **20 credits**" in (answer.content or "") and "top-up of 0.5" in (answer.content or "")
+    settings = await mod(discord_api, "settings")
+    text = str(settings.embeds[0])
+    assert "Daily budget: **1.5 credits**" in text and "1 per hour" in text and "approval: off" in text
+
+    member = discord_api.user(name="member")
+    first = await discord_api.slash("video", prompt("one"), user=member)
+    await discord_api.wait_for(lambda: finished(discord_api, first), what="a video")
+    again = await discord_api.slash("video", prompt("two"), user=member)  # the new hourly limit of 1 applies
+    answer = await discord_api.wait_for(lambda: discord_api.reply_to(again), what="the refusal")
+    assert "1 of your 1 videos this hour" in (answer.content or "")
+    image = await discord_api.slash(
+        "Animate image",
+        command_type=3,
+        target_id=1,
+        resolved={"messages": {"1": discord_api.message_payload(content="x")}},
+    )
+    answer = await discord_api.wait_for(lambda: discord_api.reply_to(image), what="the refusal")
+    assert answer.flags & 64

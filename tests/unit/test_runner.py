@@ -44,6 +44,14 @@ class RecordingNotifier:
         return True
 
 
+class RecordingModLog:
+    def __init__(self) -> None:
+        self.events: list[tuple[int, str]] = []
+
+    async def event(self, guild_id: int, kind: str, **_: object) -> None:
+        self.events.append((guild_id, kind))
+
+
 class World:
     def __init__(
         self,
@@ -59,6 +67,7 @@ class World:
         self.store = store
         self.api = api
         self.notifier = RecordingNotifier()
+        self.modlog = RecordingModLog()
         policy = SpendingPolicy(price=100_000, daily_budget=10_000_000, hourly_limit=100)
 
         async def no_sleep(_: float) -> None:
@@ -70,6 +79,7 @@ class World:
             client,
             self.notifier,
             policy,
+            modlog=self.modlog,
             video_dir=tmp / "videos",
             clock=self.clock,
             settings=RunnerSettings(max_in_flight=max_in_flight, poll_min_s=1, poll_max_s=5),
@@ -173,6 +183,7 @@ async def test_out_of_balance_stops_submitting_and_alerts_once(world: World, cap
         "provider account is out of balance (1113): top it up; queued jobs wait"
     ) == 1
     assert any(v.notice == "provider_balance" and v.job.state is JobState.QUEUED for v in world.notifier.shown)
+    assert world.modlog.events.count((10, "provider_balance")) == 1  # the log channel hears it once
     assert await world.state(job_id) is JobState.DELIVERED
 
 
@@ -297,3 +308,20 @@ async def test_the_same_job_is_never_worked_by_two_processes_at_once(world: Worl
     world.clock.now += 31  # the other process died: its lease runs out
     await world.run(3)
     assert await world.state(job_id) is JobState.DELIVERED
+
+
+async def test_an_unapproved_request_expires_without_a_charge(world: World) -> None:
+    from bot.models import GuildPolicy
+
+    await world.store.save_policy(10, GuildPolicy(approval=True, approval_expire_h=1.0), by=1, at=world.clock.now)
+    job_id = await world.request()
+    job = await world.store.get_job(job_id)
+    assert job is not None and job.state is JobState.AWAITING_APPROVAL and job.charge is Charge.NONE
+    await world.run(1)
+    assert world.api.submits == []
+    world.clock.now += 3601
+    await world.run(2)
+    job = await world.store.get_job(job_id)
+    assert job is not None and job.state is JobState.EXPIRED and job.error_code == "approval_timeout"
+    assert job.delivered_at is not None and job.charge is Charge.NONE
+    assert await world.store.spent(10, "2027-01-15") == 0
