@@ -44,3 +44,13 @@ class Driver(Conn, Protocol):
     async def close(self) -> None:
         """Release connections."""
         ...
+
+
+def marks(n: int) -> str:
+    """Return ``n`` comma-separated ``?`` placeholders."""
+    return ", ".join("?" * n)
+
+
+def chunks(items: list[str], size: int = 500) -> list[list[str]]:
+    """Split ``items`` so that no statement carries too many placeholders."""
+    return [items[i : i + size] for i in range(0, len(items), size)]

@@ -14,7 +14,8 @@ from importlib import resources
 from bot.models import IN_FLIGHT, OUTCOMES, Charge, GuildPolicy, Job, JobState
 from bot.store import money
 from bot.store.base import Admission
-from bot.store.driver import LOCK_MIGRATE, LOCK_SUBMIT_SLOTS, Conn, Driver
+from bot.store.driver import LOCK_MIGRATE, LOCK_SUBMIT_SLOTS, Conn, Driver, chunks, marks
+from bot.store.reports import ReportQueries
 from bot.store.rows import COLUMNS, MUTABLE, job_to_row, row_to_job
 
 log = logging.getLogger(__name__)
@@ -24,11 +25,7 @@ _UPDATE = f"UPDATE jobs SET {', '.join(f'{c}=?' for c in MUTABLE)} WHERE id=?"
 _ACTIVE = (JobState.AWAITING_APPROVAL, JobState.QUEUED, *IN_FLIGHT, *OUTCOMES)
 
 
-def _marks(n: int) -> str:
-    return ", ".join("?" * n)
-
-
-class SqlStore:
+class SqlStore(ReportQueries):
     """Persistence for jobs, budgets and guild settings over a Driver."""
 
     def __init__(self, driver: Driver) -> None:
@@ -226,7 +223,7 @@ class SqlStore:
         states = [s.value for s in _ACTIVE]
         async with self._db.transaction() as db:
             rows = await db.fetch(
-                f"SELECT id FROM jobs WHERE state IN ({_marks(len(states))}) AND delivered_at IS NULL "
+                f"SELECT id FROM jobs WHERE state IN ({marks(len(states))}) AND delivered_at IS NULL "
                 "AND (lease_owner IS NULL OR lease_owner=? OR lease_until<?) ORDER BY created_at, id LIMIT ?",
                 *states,
                 owner,
@@ -234,12 +231,12 @@ class SqlStore:
                 limit,
             )
             ids = [r["id"] for r in rows]
-            for chunk in _chunks(ids, 500):
+            for chunk in chunks(ids, 500):
                 # Taking a job over from a process that stopped renewing: its submit attempt died with it,
                 # so the provider slot it held is free (a resubmission reuses the request_id).
                 await db.execute(
                     "UPDATE jobs SET submit_slot_until=CASE WHEN lease_owner=? THEN submit_slot_until END, "
-                    f"lease_owner=?, lease_until=? WHERE id IN ({_marks(len(chunk))})",
+                    f"lease_owner=?, lease_until=? WHERE id IN ({marks(len(chunk))})",
                     owner,
                     owner,
                     float(now + lease_s),
@@ -248,8 +245,8 @@ class SqlStore:
             if not ids:
                 return []
             jobs: list[Job] = []
-            for chunk in _chunks(ids, 500):
-                got = await db.fetch(f"SELECT * FROM jobs WHERE id IN ({_marks(len(chunk))})", *chunk)
+            for chunk in chunks(ids, 500):
+                got = await db.fetch(f"SELECT * FROM jobs WHERE id IN ({marks(len(chunk))})", *chunk)
                 jobs += [row_to_job(r) for r in got]
         return sorted(jobs, key=lambda j: (j.created_at, j.id))
 
@@ -264,7 +261,7 @@ class SqlStore:
         """Give our oldest queued jobs a provider slot while fewer than ``max_in_flight`` are taken, globally."""
         async with self._db.transaction(lock=LOCK_SUBMIT_SLOTS) as db:
             busy = await db.fetchone(
-                f"SELECT COUNT(*) AS n FROM jobs WHERE state IN ({_marks(len(IN_FLIGHT))}) "
+                f"SELECT COUNT(*) AS n FROM jobs WHERE state IN ({marks(len(IN_FLIGHT))}) "
                 "OR (state=? AND submit_slot_until>?)",
                 *(s.value for s in IN_FLIGHT),
                 JobState.QUEUED.value,
@@ -290,7 +287,7 @@ class SqlStore:
         """Return jobs in any of ``states``, oldest first."""
         values = sorted(s.value for s in states)
         rows = await self._db.fetch(
-            f"SELECT * FROM jobs WHERE state IN ({_marks(len(values))}) ORDER BY created_at, id LIMIT ?",
+            f"SELECT * FROM jobs WHERE state IN ({marks(len(values))}) ORDER BY created_at, id LIMIT ?",
             *values,
             limit,
         )
@@ -299,63 +296,8 @@ class SqlStore:
     async def count_in(self, states: frozenset[JobState]) -> int:
         """Count jobs in any of ``states``."""
         values = sorted(s.value for s in states)
-        row = await self._db.fetchone(f"SELECT COUNT(*) AS n FROM jobs WHERE state IN ({_marks(len(values))})", *values)
+        row = await self._db.fetchone(f"SELECT COUNT(*) AS n FROM jobs WHERE state IN ({marks(len(values))})", *values)
         return int(row["n"]) if row else 0
-
-    async def recent_jobs(self, guild_id: int, user_id: int, *, limit: int = 10) -> list[Job]:
-        """Return the member's latest jobs in the server, newest first."""
-        rows = await self._db.fetch(
-            "SELECT * FROM jobs WHERE guild_id=? AND user_id=? ORDER BY created_at DESC LIMIT ?",
-            guild_id,
-            user_id,
-            limit,
-        )
-        return [row_to_job(r) for r in rows]
-
-    async def forget_member(self, user_id: int) -> int:
-        """Delete the member's finished jobs and prompts everywhere; keep the money, without their name.
-
-        Jobs still running keep going (their prompt is blanked) and are deleted by a later call.
-        """
-        finished = [JobState.DELIVERED.value, JobState.FAILED.value, JobState.EXPIRED.value]
-        async with self._db.transaction() as db:
-            rows = await db.fetch(
-                f"SELECT id FROM jobs WHERE user_id=? AND state IN ({_marks(len(finished))})", user_id, *finished
-            )
-            ids = [r["id"] for r in rows]
-            for chunk in _chunks(ids, 500):
-                marks = _marks(len(chunk))
-                await db.execute(f"DELETE FROM job_inputs WHERE job_id IN ({marks})", *chunk)
-                await db.execute(f"DELETE FROM jobs WHERE id IN ({marks})", *chunk)
-            await db.execute("UPDATE jobs SET prompt='…' WHERE user_id=?", user_id)
-            await db.execute("UPDATE ledger SET user_id=NULL WHERE user_id=?", user_id)
-        return len(ids)
-
-    async def usage(self, guild_id: int, month: str) -> tuple[dict[str, tuple[int, int]], list[tuple[int, int, int]]]:
-        """Return spend per day {day: (videos, micro-credits)} and per member [(user, videos, micro-credits)]."""
-        pattern = f"{month}-%"
-        days = await self._db.fetch(
-            "SELECT day, COUNT(CASE WHEN kind='reserve' THEN 1 END) AS n, SUM(amount) AS s FROM ledger "
-            "WHERE guild_id=? AND day LIKE ? GROUP BY day ORDER BY day",
-            guild_id,
-            pattern,
-        )
-        members = await self._db.fetch(
-            "SELECT user_id, COUNT(*) AS n, SUM(price) AS s FROM jobs WHERE guild_id=? AND day LIKE ? AND charge=? "
-            "GROUP BY user_id ORDER BY s DESC LIMIT 25",
-            guild_id,
-            pattern,
-            Charge.RESERVED.value,
-        )
-        return (
-            {r["day"]: (int(r["n"]), int(r["s"] or 0)) for r in days},
-            [(int(r["user_id"]), int(r["n"]), int(r["s"] or 0)) for r in members],
-        )
-
-    async def count_by_state(self) -> dict[JobState, int]:
-        """Count every job by state (for metrics)."""
-        rows = await self._db.fetch("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state")
-        return {JobState(r["state"]): int(r["n"]) for r in rows}
 
     async def queue_position(self, job: Job) -> int:
         """Return 1 + the number of QUEUED jobs created before ``job``."""
@@ -406,10 +348,6 @@ class SqlStore:
     async def close(self) -> None:
         """Release the database."""
         await self._db.close()
-
-
-def _chunks(items: list[str], size: int) -> list[list[str]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def _split_sql(script: str) -> list[str]:

@@ -134,45 +134,36 @@ async def _moderators_only(interaction: discord.Interaction) -> bool:
     return False
 
 
-async def on_approve(interaction: discord.Interaction, job_id: str) -> None:
-    """A moderator approves a pending request from the log channel."""
+async def _decide(interaction: discord.Interaction, job_id: str, *, approve: bool) -> None:
+    """Approve or reject a pending request from the log channel, then mark the log entry decided."""
     if not await _moderators_only(interaction):
         return
     jobs = services_of(interaction).jobs
     lang = (await jobs.policy(interaction.guild_id or 0)).locale
     try:
-        await jobs.approve(job_id, by=interaction.user.id)
+        if approve:
+            await jobs.approve(job_id, by=interaction.user.id)
+        else:
+            await jobs.reject(job_id, by=interaction.user.id)
     except LookupError:
         await _private(interaction, "button.already_decided")
         return
-    except UserFacingError as err:
+    except UserFacingError as err:  # approval: the request no longer fits a budget or limit
         await _private(interaction, "button.approve_failed", reason=refusal(err, interaction.locale.value))
         return
-    await interaction.response.edit_message(
-        view=None,
-        content=(interaction.message.content if interaction.message else "")
-        + "\n"
-        + t("button.approved", lang, who=interaction.user.mention),
-    )
+    decided = t("button.approved" if approve else "button.rejected", lang, who=interaction.user.mention)
+    before = interaction.message.content if interaction.message else ""
+    await interaction.response.edit_message(view=None, content=f"{before}\n{decided}")
+
+
+async def on_approve(interaction: discord.Interaction, job_id: str) -> None:
+    """A moderator approves a pending request from the log channel."""
+    await _decide(interaction, job_id, approve=True)
 
 
 async def on_reject(interaction: discord.Interaction, job_id: str) -> None:
     """A moderator rejects a pending request from the log channel."""
-    if not await _moderators_only(interaction):
-        return
-    jobs = services_of(interaction).jobs
-    lang = (await jobs.policy(interaction.guild_id or 0)).locale
-    try:
-        await jobs.reject(job_id, by=interaction.user.id)
-    except LookupError:
-        await _private(interaction, "button.already_decided")
-        return
-    await interaction.response.edit_message(
-        view=None,
-        content=(interaction.message.content if interaction.message else "")
-        + "\n"
-        + t("button.rejected", lang, who=interaction.user.mention),
-    )
+    await _decide(interaction, job_id, approve=False)
 
 
 async def on_mdel(interaction: discord.Interaction, job_id: str) -> None:

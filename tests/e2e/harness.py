@@ -116,3 +116,21 @@ async def wait_until(predicate, timeout: float = 30.0, what: str = "") -> object
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.05)
+
+
+async def cli(workdir: Path, env: dict[str, str], *args: str) -> tuple[int, str]:
+    """Run ``python -m bot ARGS`` with only ``env`` for settings; return its exit code and output."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "VIDEO_", "DATABASE_"))}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        cwd=workdir,
+        env={**clean, **env, "PYTHONPATH": str(ROOT)},
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await asyncio.wait_for(proc.communicate(), 60)
+    return proc.returncode or 0, out.decode()

@@ -4,34 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import socket
-import sys
 from pathlib import Path
 
 import aiohttp
 
-from tests.e2e.harness import ROOT, bot_env, wait_until
+from tests.e2e.harness import bot_env, cli, wait_until
 from tests.e2e.test_video import finished, prompt
 from tests.standins.fake_discord import FakeDiscord
 from tests.standins.fake_video import TINY_MP4, FakeVideoAPI
-
-
-async def cli(workdir: Path, env: dict[str, str], *args: str) -> tuple[int, str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "VIDEO_", "DATABASE_"))}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        *args,
-        cwd=workdir,
-        env={**clean, **env, "PYTHONPATH": str(ROOT)},
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    out, _ = await asyncio.wait_for(proc.communicate(), 60)
-    return proc.returncode or 0, out.decode()
 
 
 def free_port() -> int:

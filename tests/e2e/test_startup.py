@@ -2,35 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 from pathlib import Path
 
-from tests.e2e.harness import ROOT, BotProcess, bot_env
+from tests.e2e.harness import BotProcess, bot_env, cli
 from tests.standins.fake_discord import FakeDiscord
 from tests.standins.fake_video import FakeVideoAPI
 
 
-async def run_cli(workdir: Path, env: dict[str, str]) -> tuple[int, str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "VIDEO_", "DATABASE_"))}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=workdir,
-        env={**clean, **env, "PYTHONPATH": str(ROOT)},
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    out, _ = await asyncio.wait_for(proc.communicate(), 30)
-    return proc.returncode or 0, out.decode()
-
-
 async def test_missing_token_says_what_to_fill_and_where(tmp_path: Path) -> None:
-    code, out = await run_cli(tmp_path, {})
+    code, out = await cli(tmp_path, {}, "run")
     assert code == 2
     assert out.count("\n") == 1 and "Traceback" not in out
     assert "DISCORD_TOKEN is not set" in out and ".env.example" in out and "Reset Token" in out
@@ -38,13 +18,13 @@ async def test_missing_token_says_what_to_fill_and_where(tmp_path: Path) -> None
 
 async def test_malformed_setting_is_named(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("DISCORD_TOKEN=abc\nVIDEO_API_KEY=def\nPRICE_PER_VIDEO=cheap\n")
-    code, out = await run_cli(tmp_path, {})
+    code, out = await cli(tmp_path, {}, "run")
     assert code == 2 and "PRICE_PER_VIDEO='cheap' is not an amount of credits" in out
 
 
 async def test_rejected_token_is_explained(tmp_path: Path, discord_api: FakeDiscord, video_api: FakeVideoAPI) -> None:
     env = bot_env(tmp_path, discord_api, video_api, DISCORD_TOKEN="wrong-token")
-    code, out = await run_cli(tmp_path, env)
+    code, out = await cli(tmp_path, env, "run")
     assert code == 2 and "Discord rejected DISCORD_TOKEN" in out and "wrong-token" not in out
 
 
