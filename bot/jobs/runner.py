@@ -190,7 +190,8 @@ class Runner:
         await self._store.save(job)
         log.info("job %s submitted task=%s", job.id, job.task_id)
         SPEND.labels(str(job.guild_id)).inc(job.price / MICROS)
-        await self._show(job, est)
+        if job.state in IN_FLIGHT:  # a task that was already finished (adopted after 1231) is for the deliverer
+            await self._show(job, est)
         return job
 
     # -- polling ---------------------------------------------------------------------------------

@@ -103,8 +103,9 @@ class DiscordNotifier:
     async def show(self, view: JobView) -> None:
         """Queue an edit of the member's reply (latest wins; a job's reply never goes back a state)."""
         rank = _RANK[view.job.state]
-        if rank < self._rank.get(view.job.id, 0):
-            return  # a stale view (e.g. "queued" read just before the runner submitted the job)
+        if rank >= _RANK[JobState.SUCCEEDED] or rank < self._rank.get(view.job.id, 0):
+            # Outcomes are shown only by deliver(), with the video; older states never overwrite newer ones.
+            return
         self._rank[view.job.id] = rank
         self._pacer.submit(view.job.id, lambda: self._edit_quietly(view))
 
