@@ -17,6 +17,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.standins.ratelimits import RateLimiter
 from tests.standins.snowflake import snowflake
 
 ISO = "2026-01-01T00:00:00+00:00"
@@ -67,6 +68,7 @@ class Message:
     edits_by_token: int = 0
     edits_by_bot: int = 0
     components: list[dict[str, Any]] = field(default_factory=list)
+    final_at: float | None = None  # when it first showed a final state (✅ ❌ ⌛ 🚫)
 
     def custom_ids(self) -> list[str]:
         """Return the custom ids of every button on the message."""
@@ -87,6 +89,7 @@ class Interaction:
     channel_id: int
     user_id: int = 0
     source_message_id: int | None = None  # for a button press or modal: the message it came from
+    prompt: str = ""  # the "prompt" option, if any
     modal: dict[str, Any] | None = None  # the modal the bot opened in answer
     acked_at: float | None = None
     callback: dict[str, Any] | None = None
@@ -149,6 +152,7 @@ class FakeDiscord:
         self.base = ""
         self.cdn: dict[str, bytes] = {}
         self.faults: list[Fault] = []
+        self.rate_limits: RateLimiter | None = None  # set to enforce Discord-like rate limits
         self.app_flags = 0  # application flags (1 << 18: the Message Content intent is on)
         self.dm_channels: dict[int, int] = {}  # DM channel id -> user id
 
@@ -415,6 +419,7 @@ class FakeDiscord:
             channel_id,
             user_id=int(author["id"]),
             source_message_id=message.id if message else None,
+            prompt=next((str(o.get("value")) for o in options or [] if o.get("name") == "prompt"), ""),
         )
         self.interactions[token] = interaction
         await self.dispatch("INTERACTION_CREATE", payload)
@@ -555,7 +560,21 @@ class FakeDiscord:
         auth = request.headers.get("Authorization", "")
         record = Request(request.method, path, time.time(), auth == f"Bot {self.bot_token}")
         self.requests.append(record)
+        headers: dict[str, str] = {}
+        if self.rate_limits is not None:
+            retry_after, is_global, headers = self.rate_limits.check(request.method, path, bot_auth=record.bot_auth)
+            if retry_after > 0:
+                record.status = 429
+                body = {
+                    "message": "You are being rate limited.",
+                    "retry_after": round(retry_after, 3),
+                    "global": is_global,
+                }
+                return _json(
+                    body, 429, headers={"Via": "1.1 google", **({"X-RateLimit-Global": "true"} if is_global else {})}
+                )
         response = await self._route(request, path.split("/")[1:], record)
+        response.headers.update(headers)
         record.status = response.status
         await self._notify()
         return response
@@ -848,6 +867,8 @@ def _apply(msg: Message, data: dict[str, Any], files: dict[str, bytes]) -> None:
             else:
                 kept.extend(a for a in msg.attachments if a["id"] == str(att.get("id")))
         msg.attachments = kept
+    if msg.final_at is None and msg.title.startswith(("✅", "❌", "⌛", "🚫")):
+        msg.final_at = time.time()
     msg.history.append(
         {
             "content": msg.content,

@@ -51,6 +51,8 @@ class FakeVideoAPI:
     # Served first, in order: (status, error JSON), ("hang", seconds) or ("html", status).
     submit_errors: list[tuple[Any, Any]] = field(default_factory=list)
     result_hangs: int = 0  # the next N result lookups hang for 2 s
+    duration_fn: Any = None  # () -> seconds, to draw each task's duration (benchmarks); else ``duration``
+    big_size: int = 11 * 1024 * 1024  # the size of a "[big]" video
     downloads: int = 0
     file_failures: int = 0  # the next N video downloads answer 403 (an expired signed URL)
     base: str = ""
@@ -109,7 +111,7 @@ class FakeVideoAPI:
             request_id,
             body,
             time.time(),
-            self.duration,
+            self.duration_fn() if self.duration_fn else self.duration,
             outcome="FAIL" if "[fail]" in prompt else "SUCCESS",
             big="[big]" in prompt,
         )
@@ -152,7 +154,7 @@ class FakeVideoAPI:
         if self.file_failures:
             self.file_failures -= 1
             return web.Response(status=403, text="AccessDenied")
-        data = padded_mp4(11 * 1024 * 1024) if name.endswith("-big.mp4") else TINY_MP4
+        data = padded_mp4(self.big_size) if name.endswith("-big.mp4") else TINY_MP4
         return web.Response(body=data, content_type="video/mp4")
 
     def submitted_request_ids(self) -> list[str]:
