@@ -1,7 +1,9 @@
-"""SQLite: one connection, WAL, every write inside ``BEGIN IMMEDIATE``.
+"""SQLite: WAL, one connection for writes (every write inside ``BEGIN IMMEDIATE``) and one for reads.
 
 ``BEGIN IMMEDIATE`` takes the database's write lock up front, so two requests racing for the last
 credit (in this process, or another process on the same file) serialise and exactly one wins.
+Reads outside a transaction use their own connection (WAL lets them run beside a writer), so a
+command's quick checks never queue behind the runner's writes: that keeps acknowledgements fast.
 """
 
 from __future__ import annotations
@@ -18,55 +20,79 @@ from bot.store.driver import Conn, Row
 from bot.store.sql import SqlStore
 
 
-class SqliteDriver:
-    """A Driver over one aiosqlite connection."""
-
-    dialect = "sqlite"
+class _Conn:
+    """Statements on one aiosqlite connection."""
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
-        self._write = asyncio.Lock()
 
     async def execute(self, sql: str, *params: Any) -> None:
-        """Run a statement."""
         await self._conn.execute(sql, params)
 
     async def fetch(self, sql: str, *params: Any) -> Sequence[Row]:
-        """Return every row."""
         async with self._conn.execute(sql, params) as cur:
             return list(await cur.fetchall())  # type: ignore[arg-type]
 
     async def fetchone(self, sql: str, *params: Any) -> Row | None:
-        """Return the first row, or None."""
         async with self._conn.execute(sql, params) as cur:
             return await cur.fetchone()  # type: ignore[return-value]
+
+
+class SqliteDriver:
+    """A Driver over two aiosqlite connections to one WAL database."""
+
+    dialect = "sqlite"
+
+    def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
+        self._writer, self._reader = writer, reader
+        self._write = asyncio.Lock()
+        self._reads = _Conn(reader)
+
+    async def execute(self, sql: str, *params: Any) -> None:
+        """Run a statement (a write: it takes the write lock)."""
+        async with self.transaction() as db:
+            await db.execute(sql, *params)
+
+    async def fetch(self, sql: str, *params: Any) -> Sequence[Row]:
+        """Return every row (committed data, on the read connection)."""
+        return await self._reads.fetch(sql, *params)
+
+    async def fetchone(self, sql: str, *params: Any) -> Row | None:
+        """Return the first row, or None (committed data, on the read connection)."""
+        return await self._reads.fetchone(sql, *params)
 
     @asynccontextmanager
     async def transaction(self, *, lock: int | None = None) -> AsyncIterator[Conn]:
         """Open a write transaction (the whole database is the lock)."""
         async with self._write:
-            await self._conn.execute("BEGIN IMMEDIATE")
+            await self._writer.execute("BEGIN IMMEDIATE")
             try:
-                yield self
+                yield _Conn(self._writer)
             except BaseException:
-                await self._conn.execute("ROLLBACK")
+                await self._writer.execute("ROLLBACK")
                 raise
-            await self._conn.execute("COMMIT")
+            await self._writer.execute("COMMIT")
 
     async def close(self) -> None:
-        """Close the connection."""
-        await self._conn.close()
+        """Close both connections."""
+        await self._reader.close()
+        await self._writer.close()
+
+
+async def _connect(path: Path) -> aiosqlite.Connection:
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    conn.row_factory = aiosqlite.Row
+    await conn.execute("PRAGMA busy_timeout=10000")
+    await conn.execute("PRAGMA foreign_keys=ON")
+    return conn
 
 
 async def open_sqlite(path: Path, *, migrate: bool = True) -> SqlStore:
     """Open (creating if needed) and, by default, migrate the database at ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = await aiosqlite.connect(path, isolation_level=None)
-    conn.row_factory = aiosqlite.Row
-    await conn.execute("PRAGMA journal_mode=WAL")
-    await conn.execute("PRAGMA busy_timeout=10000")
-    await conn.execute("PRAGMA foreign_keys=ON")
-    store = SqlStore(SqliteDriver(conn))
+    writer = await _connect(path)
+    await writer.execute("PRAGMA journal_mode=WAL")
+    store = SqlStore(SqliteDriver(writer, await _connect(path)))
     if migrate:
         await store.migrate()
     return store
