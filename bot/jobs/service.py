@@ -25,6 +25,7 @@ from bot.store.base import Store
 log = logging.getLogger(__name__)
 
 _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
+POLICY_TTL_S = 5.0  # another process's rule changes reach this one within this time
 
 
 def new_job_id() -> str:
@@ -80,10 +81,17 @@ class JobService:
         self._wake = wake
         self._clock = clock
         self.modlog: ModLog = modlog or NoModLog()
+        self._policies: dict[int, tuple[float, GuildPolicy]] = {}
 
     async def policy(self, guild_id: int) -> GuildPolicy:
-        """Return the server's rules."""
-        return await self._store.get_policy(guild_id)
+        """Return the server's rules (cached for POLICY_TTL_S; this process's changes apply at once)."""
+        now = self._clock()
+        cached = self._policies.get(guild_id)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        policy = await self._store.get_policy(guild_id)
+        self._policies[guild_id] = (now + POLICY_TTL_S, policy)
+        return policy
 
     async def precheck(self, req: JobRequest) -> None:
         """Refuse early, before any slow work, when a rule or a limit already stands in the way.
@@ -205,8 +213,9 @@ class JobService:
 
     async def update_policy(self, guild_id: int, *, by: int, what: str, **changes: object) -> GuildPolicy:
         """Change the server's rules; the log channel hears who changed ``what``."""
-        policy = (await self.policy(guild_id)).replace(**changes)
+        policy = (await self._store.get_policy(guild_id)).replace(**changes)  # fresh: never write back stale rules
         await self._store.save_policy(guild_id, policy, by=by, at=self._clock())
+        self._policies[guild_id] = (self._clock() + POLICY_TTL_S, policy)
         log.info("guild %s: %s changed by %s", guild_id, what, by)
         await self.modlog.event(guild_id, "setting", by=by, detail={"what": what})
         return policy

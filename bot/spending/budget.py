@@ -79,10 +79,11 @@ class SpendingPolicy:
         day, day_end = utc_day(now)
         month, month_end = utc_month(now)
         hourly = policy.member_hourly if policy.member_hourly is not None else self.hourly_limit
-        used, oldest = await store.member_usage(guild_id, user_id, now - HOUR)
-        used_today, _ = await store.member_usage(guild_id, user_id, day_end - 24 * HOUR)
+        spent, used, oldest, used_today = await store.usage_snapshot(
+            guild_id, user_id, day=day, hour_since=now - HOUR, day_start=day_end - 24 * HOUR
+        )
         return Quota(
-            guild_cap=self.daily_cap(policy, now), guild_spent=await store.spent(guild_id, day),
+            guild_cap=self.daily_cap(policy, now), guild_spent=spent,
             guild_resets_at=day_end,
             member_limit=hourly, member_used=used,
             member_resets_at=(oldest + HOUR) if oldest is not None and used >= hourly else None,

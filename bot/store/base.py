@@ -107,6 +107,12 @@ class Store(Protocol):
         """Store the server's policy, and who changed it last."""
         ...
 
+    async def usage_snapshot(
+        self, guild_id: int, user_id: int, *, day: str, hour_since: float, day_start: float
+    ) -> tuple[int, int, float | None, int]:
+        """Return the guild's spend on ``day``, the member's jobs in the hour (and the oldest) and in the day."""
+        ...
+
     async def spent_in_month(self, guild_id: int, month: str) -> int:
         """Return the micro-credits counted against the guild in ``month`` ("YYYY-MM")."""
         ...

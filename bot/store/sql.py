@@ -154,6 +154,36 @@ class SqlStore(ReportQueries):
         """Return the micro-credits counted against the guild in ``month`` ("YYYY-MM")."""
         return await money.spent_in_month(self._db, guild_id, month)
 
+    async def usage_snapshot(
+        self, guild_id: int, user_id: int, *, day: str, hour_since: float, day_start: float
+    ) -> tuple[int, int, float | None, int]:
+        """Return, in one query: the guild's spend on ``day``, the member's jobs since ``hour_since`` and the
+        oldest of them, and the member's jobs since ``day_start`` (a command's quick check before it answers)."""
+        member = "FROM jobs WHERE guild_id=? AND user_id=? AND created_at>=? AND charge=?"
+        reserved = Charge.RESERVED.value
+        row = await self._db.fetchone(
+            "SELECT (SELECT COALESCE(SUM(amount), 0) FROM ledger WHERE guild_id=? AND day=?) AS spent, "
+            f"(SELECT COUNT(*) {member}) AS hour_n, (SELECT MIN(created_at) {member}) AS oldest, "
+            f"(SELECT COUNT(*) {member}) AS day_n",
+            guild_id,
+            day,
+            guild_id,
+            user_id,
+            float(hour_since),
+            reserved,
+            guild_id,
+            user_id,
+            float(hour_since),
+            reserved,
+            guild_id,
+            user_id,
+            float(day_start),
+            reserved,
+        )
+        assert row is not None
+        oldest = float(row["oldest"]) if row["oldest"] is not None else None
+        return int(row["spent"]), int(row["hour_n"]), oldest, int(row["day_n"])
+
     async def member_usage(self, guild_id: int, user_id: int, since: float) -> tuple[int, float | None]:
         """Return the member's counted jobs since ``since`` and the oldest one's creation time."""
         return await money.member_usage(self._db, guild_id, user_id, since)

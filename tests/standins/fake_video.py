@@ -38,6 +38,7 @@ class Task:
     big: bool = False
     polls: int = 0
     finished_at: float | None = None
+    seen_done_at: float | None = None  # the first poll that answered SUCCESS or FAIL
 
 
 @dataclass
@@ -138,6 +139,7 @@ class FakeVideoAPI:
             body["task_status"] = "PROCESSING"
         else:
             task.finished_at = task.finished_at or time.time()
+            task.seen_done_at = task.seen_done_at or time.time()
             body["task_status"] = task.outcome
             if task.outcome == "SUCCESS":
                 name = f"{task.id}-big.mp4" if task.big else f"{task.id}.mp4"
