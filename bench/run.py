@@ -71,7 +71,10 @@ def lognormal(rng: random.Random) -> Callable[[], float]:
     return lambda: rng.lognormvariate(math.log(MEDIAN_S), SIGMA) / SCALE
 
 
-async def start(workdir: Path, discord_api: FakeDiscord, video_api: FakeVideoAPI, **extra: str) -> BotProcess:
+async def start(
+    workdir: Path, discord_api: FakeDiscord, video_api: FakeVideoAPI, *, scale: float = SCALE, **extra: str
+) -> BotProcess:
+    """Start the bot with its timings compressed by ``scale`` (1.0: real time)."""
     env = bot_env(
         workdir,
         discord_api,
@@ -79,10 +82,10 @@ async def start(workdir: Path, discord_api: FakeDiscord, video_api: FakeVideoAPI
         LOG_LEVEL="WARNING",
         GUILD_DAILY_BUDGET="100000",
         USER_HOURLY_LIMIT="100000",
-        POLL_MIN_INTERVAL=str(2 / SCALE),
-        POLL_MAX_INTERVAL=str(30 / SCALE),
-        PROGRESS_EDIT_INTERVAL=str(20 / SCALE),
-        JOB_DEADLINE_SECONDS=str(1200 / SCALE),
+        POLL_MIN_INTERVAL=str(2 / scale),
+        POLL_MAX_INTERVAL=str(30 / scale),
+        PROGRESS_EDIT_INTERVAL=str(30 / scale),
+        JOB_DEADLINE_SECONDS=str(1200 / scale),
         **extra,
     )
     bot = BotProcess(workdir, env)

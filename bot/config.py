@@ -41,7 +41,7 @@ class Settings:
     job_deadline_seconds: float = 1200.0
     poll_min_interval: float = 2.0
     poll_max_interval: float = 30.0
-    progress_edit_interval: float = 20.0
+    progress_edit_interval: float = 30.0
     interaction_token_ttl: float = 840.0
     lease_seconds: float = 30.0
     shard_count: int | None = None
@@ -187,7 +187,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, env_file: str | None 
         job_deadline_seconds=r.seconds("JOB_DEADLINE_SECONDS", 1200.0),
         poll_min_interval=r.seconds("POLL_MIN_INTERVAL", 2.0),
         poll_max_interval=r.seconds("POLL_MAX_INTERVAL", 30.0),
-        progress_edit_interval=r.seconds("PROGRESS_EDIT_INTERVAL", 20.0),
+        progress_edit_interval=r.seconds("PROGRESS_EDIT_INTERVAL", 30.0),
         interaction_token_ttl=r.seconds("INTERACTION_TOKEN_TTL", 840.0),
         lease_seconds=r.seconds("LEASE_SECONDS", 30.0),
         shard_count=shard_count,

@@ -18,7 +18,7 @@ from bot.models import VideoOptions
 _MODEL_PRIOR_S = {"cogvideox-flash": 45.0, "cogvideox-2": 90.0, "cogvideox-3": 150.0}
 PRIOR_SIGMA = 0.35  # spread assumed before there is history (lognormal, in log-seconds)
 FULL_WEIGHT = 5  # samples after which the history alone decides
-BASE_FACTOR = 0.75  # the interval where finishes are densest, as a share of POLL_MIN_INTERVAL
+BASE_FACTOR = 0.7  # the interval where finishes are densest, as a share of POLL_MIN_INTERVAL
 ALPHA = 0.25  # how fast the interval grows as finishes get rarer
 DENSE_FROM_Z = 2.0  # dense polling starts this many sigmas below the median
 
