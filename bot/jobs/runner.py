@@ -235,12 +235,10 @@ class Runner:
                 job = job.with_changes(state=JobState.EXPIRED, finished_at=now, error_code="deadline")
             elif status is not None:
                 elapsed = now - (job.submitted_at or now)
-                job = job.with_changes(
-                    next_poll_at=now
-                    + schedule.next_poll_delay(
-                        elapsed, est, min_s=self._settings.poll_min_s, max_s=self._settings.poll_max_s
-                    )
+                delay = schedule.next_poll_delay(
+                    elapsed, est, min_s=self._settings.poll_min_s, max_s=self._settings.poll_max_s
                 )
+                job = job.with_changes(next_poll_at=min(now + delay, job.deadline_at))  # never past the deadline
         await self._store.save(job)
         if job.state in OUTCOMES:
             self._estimates.pop(job.options.schedule_key(), None)

@@ -24,6 +24,7 @@ from bot.logs import job_context
 from bot.models import Delivery, Job, JobState
 from bot.store.base import Store
 from bot.ui.i18n import t
+from bot.ui.pacing import TokenBucket
 from bot.ui.render import Rendered, mentions_for, render
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,8 @@ class DiscordNotifier:
         self._clock = clock
         self._pacer = _Pacer()
         self._rank: dict[str, int] = {}
+        # Bot-token requests share Discord's global 50/s with everything else the bot does: keep headroom.
+        self._bot_budget = TokenBucket(rate=40, burst=40)
 
     async def show(self, view: JobView) -> None:
         """Queue an edit of the member's reply (latest wins; a job's reply never goes back a state)."""
@@ -171,6 +174,7 @@ class DiscordNotifier:
             )
 
     async def _edit_by_bot(self, job: Job, rendered: Rendered, video: Path | None, *, final: bool) -> bool:
+        await self._bot_budget.acquire()
         d = job.delivery
         channel = self._client.get_partial_messageable(d.channel_id, guild_id=d.guild_id)
         mentions = mentions_for(job.user_id)
@@ -210,6 +214,7 @@ class DiscordNotifier:
     async def _direct_message(self, job: Job, rendered: Rendered, video: Path | None) -> bool:
         """Last resort for a final result: a DM to the requester (who may have closed their DMs)."""
         try:
+            await self._bot_budget.acquire()
             dm = await self._client.create_dm(discord.Object(id=job.user_id))
             content = (rendered.content or "") + "\n" + t("job.dm_note", job.locale)
             message = await dm.send(
