@@ -49,6 +49,11 @@ class ReportCommands:
         if members:
             lines.append(f"**{t('usage.members', lang)}**")
             lines += [t("usage.member_line", lang, user=u, count=n, spent=format_credits(s)) for u, n, s in members]
+            lines.append(f"**{t('usage.days', lang)}**")
+            lines += [
+                t("usage.day_line", lang, day=d[5:], count=n, spent=format_credits(s))
+                for d, (n, s) in sorted(per_day.items())
+            ]
         else:
             lines.append(t("usage.nobody", lang))
         png = spend_chart(month, {d: s for d, (_, s) in per_day.items()}, t("usage.chart_title", lang))

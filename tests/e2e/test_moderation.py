@@ -248,6 +248,7 @@ async def test_usage_lookup_jobs_and_forget_me(
 
     usage = await mod(discord_api, "usage")
     assert "1 videos, 0.1 credits" in str(usage.embeds[0]) and list(usage.files) == ["usage.png"]
+    assert "By member" in str(usage.embeds[0]) and "By day" in str(usage.embeds[0])
     assert usage.files["usage.png"][:8] == b"\x89PNG\r\n\x1a\n"
     lookup = await mod(discord_api, "job", [{"name": "id", "type": 3, "value": job_id}])
     assert "a windmill" in str(lookup.embeds[0]) and "done" in str(lookup.embeds[0])
