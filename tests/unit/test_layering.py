@@ -18,6 +18,11 @@ DOMAIN = (
     "bot/errors.py",
     "bot/config.py",
     "bot/media.py",
+    "bot/health.py",
+    "bot/metrics.py",
+    "bot/logs.py",
+    "bot/doctor.py",
+    "bot/tryout.py",
 )
 
 
