@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.models import GuildPolicy, Job, JobState
+from bot.models import GuildPolicy, Job
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,28 +71,12 @@ class Store(Protocol):
         """Return the data URI of an image job's picture."""
         ...
 
-    async def drop_input_image(self, job_id: str) -> None:
-        """Forget the picture once the provider has it."""
-        ...
-
-    async def jobs_in(self, states: frozenset[JobState], *, limit: int = 500) -> list[Job]:
-        """Return jobs in any of ``states``, oldest first."""
-        ...
-
-    async def count_in(self, states: frozenset[JobState]) -> int:
-        """Count jobs in any of ``states``."""
-        ...
-
     async def queue_position(self, job: Job) -> int:
         """Return 1 + the number of QUEUED jobs created before ``job``."""
         ...
 
     async def spent(self, guild_id: int, day: str) -> int:
         """Return the micro-credits reserved by the guild's jobs on ``day`` (released ones excluded)."""
-        ...
-
-    async def member_usage(self, guild_id: int, user_id: int, since: float) -> tuple[int, float | None]:
-        """Return the member's counted jobs since ``since`` and the oldest one's creation time."""
         ...
 
     async def durations(self, schedule_key: str, *, limit: int = 50) -> list[float]:

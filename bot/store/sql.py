@@ -184,10 +184,6 @@ class SqlStore(ReportQueries):
         oldest = float(row["oldest"]) if row["oldest"] is not None else None
         return int(row["spent"]), int(row["hour_n"]), oldest, int(row["day_n"])
 
-    async def member_usage(self, guild_id: int, user_id: int, since: float) -> tuple[int, float | None]:
-        """Return the member's counted jobs since ``since`` and the oldest one's creation time."""
-        return await money.member_usage(self._db, guild_id, user_id, since)
-
     async def record_alert(self, guild_id: int, period: str, threshold: int, *, at: float) -> bool:
         """Remember that a budget alert went out; return False if it had already (once per period)."""
         async with self._db.transaction(lock=guild_id) as db:
@@ -242,11 +238,6 @@ class SqlStore(ReportQueries):
         """Return the data URI of an image job's picture."""
         row = await self._db.fetchone("SELECT image FROM job_inputs WHERE job_id=?", job_id)
         return str(row["image"]) if row else None
-
-    async def drop_input_image(self, job_id: str) -> None:
-        """Forget the picture once the provider has it."""
-        async with self._db.transaction() as db:
-            await db.execute("DELETE FROM job_inputs WHERE job_id=?", job_id)
 
     async def claim(self, owner: str, *, now: float, lease_s: float, limit: int = 5000) -> list[Job]:
         """Take (or renew) the lease on unfinished jobs that are free, expired, or already ours."""
@@ -312,22 +303,6 @@ class SqlStore(ReportQueries):
             for r in rows:
                 await db.execute("UPDATE jobs SET submit_slot_until=? WHERE id=?", float(now + hold_s), r["id"])
         return [row_to_job(r) for r in rows]
-
-    async def jobs_in(self, states: frozenset[JobState], *, limit: int = 500) -> list[Job]:
-        """Return jobs in any of ``states``, oldest first."""
-        values = sorted(s.value for s in states)
-        rows = await self._db.fetch(
-            f"SELECT * FROM jobs WHERE state IN ({marks(len(values))}) ORDER BY created_at, id LIMIT ?",
-            *values,
-            limit,
-        )
-        return [row_to_job(r) for r in rows]
-
-    async def count_in(self, states: frozenset[JobState]) -> int:
-        """Count jobs in any of ``states``."""
-        values = sorted(s.value for s in states)
-        row = await self._db.fetchone(f"SELECT COUNT(*) AS n FROM jobs WHERE state IN ({marks(len(values))})", *values)
-        return int(row["n"]) if row else 0
 
     async def queue_position(self, job: Job) -> int:
         """Return 1 + the number of QUEUED jobs created before ``job``."""

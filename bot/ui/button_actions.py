@@ -190,9 +190,7 @@ async def on_block(interaction: discord.Interaction, job_id: str) -> None:
         return
     jobs = services_of(interaction).jobs
     policy = await jobs.policy(job.guild_id)
-    reason = t(
-        "log.reported", policy.locale, by=interaction.user.id, job=job.id, user=job.user_id, reason="", link=""
-    ).split(":")[0]
+    reason = t("mod.block_reason_report", policy.locale, job=job.id)
     await jobs.update_policy(
         job.guild_id, by=interaction.user.id, what="blocked members", blocked={**policy.blocked, job.user_id: reason}
     )

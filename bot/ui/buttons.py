@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.models import Job, JobState
-from bot.ui.i18n import language, t
+from bot.ui.i18n import t
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -142,4 +142,4 @@ def report_view(job: Job, lang: str) -> discord.ui.View:
 
 
 DYNAMIC_ITEMS = (_JobButton,)
-__all__ = ["DYNAMIC_ITEMS", "approval_view", "language", "report_view", "result_view", "retry_view", "waiting_view"]
+__all__ = ["DYNAMIC_ITEMS", "approval_view", "report_view", "result_view", "retry_view", "waiting_view"]

@@ -18,6 +18,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from tests.standins.ratelimits import RateLimiter
+from tests.standins.serve import serve
 from tests.standins.snowflake import snowflake
 
 ISO = "2026-01-01T00:00:00+00:00"
@@ -163,12 +164,7 @@ class FakeDiscord:
         app.router.add_get("/gw", self._gateway)
         app.router.add_get("/cdn/{name}", self._cdn)
         app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.base = f"http://127.0.0.1:{port}"
+        self._runner, self.base = await serve(app)
         return self.base
 
     async def stop(self) -> None:

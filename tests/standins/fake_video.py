@@ -16,6 +16,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.standins.serve import serve
+
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 TINY_MP4 = (FIXTURES / "tiny.mp4").read_bytes()
 COVER_PNG = (FIXTURES / "cover.png").read_bytes()
@@ -65,12 +67,7 @@ class FakeVideoAPI:
         app.router.add_post("/api/paas/v4/videos/generations", self._submit)
         app.router.add_get("/api/paas/v4/async-result/{id}", self._result)
         app.router.add_get("/files/{name}", self._file)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.base = f"http://127.0.0.1:{port}"
+        self._runner, self.base = await serve(app)
         return self.base
 
     async def stop(self) -> None:
