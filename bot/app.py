@@ -115,6 +115,8 @@ class ReelBot(commands.AutoShardedBot):
                 poll_max_s=s.poll_max_interval,
                 progress_every_s=s.progress_edit_interval,
                 lease_s=s.lease_seconds,
+                late_grace_s=s.late_grace_seconds,
+                failed_keeps_price=s.failed_generations_charged,
             ),
         )
         jobs = JobService(self._store, policy, deadline_s=s.job_deadline_seconds, wake=runner.wake, modlog=modlog)

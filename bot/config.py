@@ -44,6 +44,8 @@ class Settings:
     progress_edit_interval: float = 30.0
     interaction_token_ttl: float = 840.0
     lease_seconds: float = 30.0
+    late_grace_seconds: float = 1800.0
+    failed_generations_charged: bool = True
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
 
@@ -129,8 +131,8 @@ class _Reader:
         except (ValueError, ArithmeticError):
             raise ConfigError(f"{name}={value!r} is not an amount of credits (e.g. {name}={default}).") from None
 
-    def flag(self, name: str) -> bool:
-        value = (self.raw(name) or "false").lower()
+    def flag(self, name: str, default: bool = False) -> bool:
+        value = (self.raw(name) or ("true" if default else "false")).lower()
         if value in {"1", "true", "yes", "on"}:
             return True
         if value in {"0", "false", "no", "off"}:
@@ -190,6 +192,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, env_file: str | None 
         progress_edit_interval=r.seconds("PROGRESS_EDIT_INTERVAL", 30.0),
         interaction_token_ttl=r.seconds("INTERACTION_TOKEN_TTL", 840.0),
         lease_seconds=r.seconds("LEASE_SECONDS", 30.0),
+        late_grace_seconds=r.seconds("LATE_GRACE_SECONDS", 1800.0),
+        failed_generations_charged=r.flag("FAILED_GENERATIONS_CHARGED", True),
         shard_count=shard_count,
         shard_ids=shard_ids,
         log_level=level,

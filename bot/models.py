@@ -21,6 +21,7 @@ class JobState(StrEnum):
 
     AWAITING_APPROVAL = "awaiting_approval"  # approval mode: nothing reserved until a moderator approves
     QUEUED = "queued"  # price reserved, waiting for a provider slot
+    SUBMITTING = "submitting"  # sent (or about to be): whether the provider took it is not known yet
     SUBMITTED = "submitted"  # the provider accepted it; task id stored
     PROCESSING = "processing"  # the provider said PROCESSING at least once
     SUCCEEDED = "succeeded"  # the provider has a video; not yet in the member's reply
@@ -29,8 +30,13 @@ class JobState(StrEnum):
     DELIVERED = "delivered"  # the video is in the member's reply
 
 
-IN_FLIGHT = frozenset({JobState.SUBMITTED, JobState.PROCESSING})
+IN_FLIGHT = frozenset({JobState.SUBMITTED, JobState.PROCESSING})  # at the provider: polled
 OUTCOMES = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.EXPIRED})
+AT_PROVIDER = frozenset({JobState.SUBMITTING, *IN_FLIGHT})  # holds one of the provider's slots
+# A member's own hourly/daily limits count their jobs in these states with a reserved price: a generation
+# that failed or expired does not count against the member (the server's budget may still keep its price).
+COUNTS_FOR_LIMITS = frozenset({JobState.QUEUED, *AT_PROVIDER, JobState.SUCCEEDED, JobState.DELIVERED})
+WORKING = frozenset({JobState.QUEUED, *AT_PROVIDER})  # counted by the "at once" limits
 
 
 class Charge(StrEnum):
@@ -39,6 +45,30 @@ class Charge(StrEnum):
     NONE = "none"  # nothing reserved yet (awaiting approval, or rejected before approval)
     RESERVED = "reserved"  # counted against the budget; the provider may not have billed yet
     RELEASED = "released"  # given back: the provider never accepted the job
+
+
+class Money(StrEnum):
+    """What a lifecycle transition does to the job's price (see bot/jobs/lifecycle.py)."""
+
+    RESERVE = "reserve"  # count the price against the budget (checks every cap, may refuse)
+    KEEP = "keep"  # no movement
+    RELEASE = "release"  # give the reserved price back (only ever once: the ledger says so)
+
+
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """A process's hold on a job: its worker id and the fencing token the claim gave it."""
+
+    owner: str
+    epoch: int
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a transition did: the row now (ours if applied, the winner's if not; None if gone)."""
+
+    job: Job | None
+    applied: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +143,15 @@ class Job:
     error_detail: str | None = None
     locale: str = "en"  # the requester's language
     parent_id: str | None = None  # the job a re-roll or retry came from
+    limits_exempt: bool = False  # the member's roles skip member limits (decided when they asked)
+    cancel_requested_at: float | None = None  # the member asked to cancel after it was sent
+    lease_owner: str | None = None  # the worker (process) holding the job
+    lease_epoch: int = 0  # bumped by every claim: the fencing token of the lease
+
+    @property
+    def lease(self) -> Lease | None:
+        """Return the lease this copy of the job was read under (None if no process holds it)."""
+        return Lease(self.lease_owner, self.lease_epoch) if self.lease_owner else None
 
     @property
     def request_id(self) -> str:
@@ -178,6 +217,7 @@ class GuildPolicy:
     member_daily: int | None = None
     member_in_flight: int | None = None
     server_in_flight: int | None = None
+    member_pending: int | None = None  # requests a member may have awaiting approval; None: the default (3)
     exempt_roles: tuple[int, ...] = ()  # skip member limits
     allowed_roles: tuple[int, ...] = ()  # empty: everyone may generate
     trusted_roles: tuple[int, ...] = ()  # skip approval

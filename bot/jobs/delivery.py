@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bot.jobs.faults import crash_point
 from bot.jobs.notify import JobView, ModLog, NoModLog, Notifier
+from bot.jobs.submit import Move
 from bot.metrics import DELIVERY_LAG
 from bot.models import Job, JobState
 from bot.provider import errors
@@ -36,10 +37,12 @@ class Deliverer:
         notifier: Notifier,
         policy: SpendingPolicy,
         *,
+        move: Move,
         video_dir: Path,
         clock: Callable[[], float] = time.time,
         modlog: ModLog | None = None,
     ) -> None:
+        self._move = move
         self._modlog: ModLog = modlog or NoModLog()
         self._store = store
         self._client = client
@@ -61,6 +64,8 @@ class Deliverer:
         policy = await self._store.get_policy(job.guild_id)
         left = self._policy.daily_cap(policy, job.created_at) - await self._store.spent(job.guild_id, day)
         view = JobView(job=job, now=self._clock(), budget_left=max(0, left), video=video, notice=why_link)
+        if why_link is None and job.finished_at is not None and job.finished_at > job.deadline_at > 0:
+            view = JobView(job=job, now=view.now, budget_left=view.budget_left, video=video, notice="late")
         try:
             delivered = await self._notifier.deliver(view)
             crash_point("after_upload")  # the member has the video; the store does not know yet
@@ -77,9 +82,12 @@ class Deliverer:
         self._delivery_failures.pop(job.id, None)
         outcome = job.state
         delivered_at = self._clock()
-        state = JobState.DELIVERED if outcome is JobState.SUCCEEDED else outcome
-        job = job.with_changes(state=state, delivered_at=delivered_at)
-        await self._store.save(job)
+        moved = await self._move(
+            job, "delivered" if outcome is JobState.SUCCEEDED else "shown", delivered_at=delivered_at
+        )
+        if moved is None:
+            return
+        job = moved
         if job.finished_at is not None:
             DELIVERY_LAG.observe(max(0.0, delivered_at - job.finished_at))
         log.info("job %s delivered (%s)", job.id, outcome.value)
@@ -122,6 +130,5 @@ class Deliverer:
             return job
         if not status.video_url:
             return job
-        job = job.with_changes(video_url=status.video_url, cover_url=status.cover_url)
-        await self._store.save(job)
-        return job
+        moved = await self._move(job, "refresh", video_url=status.video_url, cover_url=status.cover_url)
+        return moved or job

@@ -1,8 +1,14 @@
-"""The runner: one loop that submits queued jobs, polls in-flight ones on a schedule, and delivers.
+"""The runner: claims this process's jobs and moves each one on, every step through the lifecycle.
 
-State lives in the store; the loop keeps only caches (estimates, pacing), so a restarted process
-picks every unfinished job up where it was: a submitted job is polled, never resubmitted; a queued
-job is submitted (with its fixed request_id, so a submit that did land is recognised, not repeated).
+A tick claims the jobs this worker holds (taking over those of workers whose heartbeat stopped), expires
+what is past its deadline, sends queued jobs while the provider has slots, and starts each due step —
+send, poll, deliver — as its own task under a bounded pool, so one slow upload or one hung provider call
+holds up that job only. A heartbeat task, waiting on no work, keeps the worker's leases alive; every write
+the runner makes carries the lease's fencing token, so a worker whose jobs were taken over cannot touch them.
+
+State lives in the store; the runner keeps only caches (estimates, pacing), so a restarted process picks
+every unfinished job up where it was: a submitted job is polled, never resubmitted; a job whose send is
+unresolved is resolved with its fixed request_id (1231 and a look-up), never paid twice.
 """
 
 from __future__ import annotations
@@ -12,17 +18,20 @@ import contextlib
 import logging
 import socket
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bot.jobs import schedule
 from bot.jobs.delivery import Deliverer
+from bot.jobs.lifecycle import transition
 from bot.jobs.notify import JobView, ModLog, Notifier
-from bot.jobs.submit import Submitter
+from bot.jobs.submit import Submitter, status_changes
 from bot.logs import job_context
 from bot.metrics import POLLS, SPEND
-from bot.models import IN_FLIGHT, MICROS, OUTCOMES, Job, JobState
+from bot.models import AT_PROVIDER, IN_FLIGHT, MICROS, OUTCOMES, Job, JobState
 from bot.provider import errors
 from bot.provider.client import CogVideoClient, TaskStatus
 from bot.spending.budget import SpendingPolicy
@@ -33,23 +42,25 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class RunnerSettings:
-    """Knobs of the loop (all in seconds, but max_in_flight)."""
+    """Knobs of the runner (seconds, but the counts)."""
 
-    max_in_flight: int = 5
+    max_in_flight: int = 5  # the provider's concurrency, across every process
     poll_min_s: float = 2.0
     poll_max_s: float = 30.0
     progress_every_s: float = 30.0
     idle_s: float = 5.0
     error_backoff_s: float = 5.0
-    lease_s: float = 30.0  # another process takes our jobs over this long after we stop renewing
+    lease_s: float = 30.0  # a worker whose heartbeat is this old is gone: its jobs are taken over
+    late_grace_s: float = 1800.0  # past its deadline, a task the provider is still making is polled this long
+    failed_keeps_price: bool = True  # a generation the provider failed keeps its price (the provider bills it)
+    submit_workers: int = 8
+    poll_workers: int = 16
+    deliver_workers: int = 4
+    database_clock: bool = True  # lease and transition times from the database; tests pin the clock instead
 
 
 def default_owner(instance: str = "main") -> str:
-    """Name this process for job leases.
-
-    The name is stable across restarts of the same process (host and instance), so a restarted bot
-    takes its own jobs back at once; other processes wait for the lease to run out.
-    """
+    """Name this process for people (and so a restarted process takes its own jobs back at once)."""
     return f"{socket.gethostname()}:{instance}"
 
 
@@ -76,58 +87,112 @@ class Runner:
         self._clock = clock
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._heart: asyncio.Task[None] | None = None
         self._stopping = False
-        self._owner = owner or default_owner()
-        self._submitter = Submitter(store, client, error_backoff_s=settings.error_backoff_s, clock=clock, modlog=modlog)
+        self.name = owner or default_owner()
+        self.worker_id = uuid.uuid4().hex
+        self._registered = False
+        self._trusted_until = 0.0  # monotonic: no POST after this unless a heartbeat renewed our leases
+        self._busy: dict[str, asyncio.Task[None]] = {}
+        self._pools = {
+            "send": asyncio.Semaphore(settings.submit_workers),
+            "poll": asyncio.Semaphore(settings.poll_workers),
+            "deliver": asyncio.Semaphore(settings.deliver_workers),
+        }
+        self._submitter = Submitter(
+            store,
+            client,
+            move=self._move,
+            accept=self._accepted,
+            error_backoff_s=settings.error_backoff_s,
+            max_backoff_s=max(settings.poll_max_s, settings.error_backoff_s),
+            clock=clock,
+            modlog=modlog,
+        )
         self._estimates: dict[str, schedule.Estimate] = {}
         self._last_shown: dict[str, float] = {}
-        self._deliverer = Deliverer(store, client, notifier, policy, video_dir=video_dir, clock=clock, modlog=modlog)
+        self._deliverer = Deliverer(
+            store, client, notifier, policy, move=self._move, video_dir=video_dir, clock=clock, modlog=modlog
+        )
 
-    # -- lifecycle -------------------------------------------------------------------------------
+    # -- start, stop, heartbeat ----------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the loop (idempotent)."""
+        """Start the heartbeat and the loop (idempotent)."""
         if self._task is None or self._task.done():
             self._stopping = False
             self._task = asyncio.create_task(self._loop(), name="reelbot-runner")
 
     async def stop(self, *, grace_s: float = 10.0) -> None:
-        """Let the iteration in progress finish (up to ``grace_s``), then stop the loop."""
+        """Let running steps finish (up to ``grace_s``), stop, and free this worker's jobs for the others."""
         if self._task is None:
             return
         self._stopping = True
         self._wake.set()
-        try:
-            await asyncio.wait_for(asyncio.shield(self._task), grace_s)
-        except TimeoutError:
-            log.warning("runner did not finish its iteration in %.0fs; stopping it", grace_s)
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        self._task = None
+        steps = list(self._busy.values())
+        if steps:
+            _, late = await asyncio.wait(steps, timeout=grace_s)
+            if late:
+                log.warning("runner: %d steps did not finish in %.0fs; stopping them", len(late), grace_s)
+            for task in late:
+                task.cancel()
+        for loop_task in (self._task, self._heart):
+            if loop_task is not None:
+                loop_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await loop_task
+        self._task = self._heart = None
+        with contextlib.suppress(Exception):
+            await self._store.retire_worker(self.worker_id)
 
     def wake(self) -> None:
-        """Run an iteration soon (a job was queued)."""
+        """Run a tick soon (a job was queued, cancelled or approved)."""
         self._wake.set()
-
-    async def announce(self, job_id: str) -> None:
-        """Show a new job in its reply at once (queued, with its place in line)."""
-        job = await self._store.get_job(job_id)
-        if job is not None and job.state is not JobState.DELIVERED and job.state not in OUTCOMES:
-            await self._show(job, await self._estimate(job))
 
     @property
     def alive(self) -> bool:
         """Return True while the loop runs."""
         return self._task is not None and not self._task.done()
 
+    def _db_now(self) -> float | None:
+        return None if self._settings.database_clock else self._clock()
+
+    async def _register(self) -> None:
+        if not self._registered:
+            await self._store.register_worker(self.worker_id, self.name, now=self._db_now())
+            self._registered = True
+        await self._beat()
+
+    async def _beat(self) -> bool:
+        sent = time.monotonic()
+        if not await self._store.beat(self.worker_id, now=self._db_now()):
+            log.error(
+                "worker %s (%s) was retired by a newer process with its name; stopping", self.worker_id, self.name
+            )
+            self._stopping = True
+            self._wake.set()
+            return False
+        self._trusted_until = sent + self._settings.lease_s * 0.8  # a margin before others may take over
+        return True
+
+    async def _heartbeat(self) -> None:
+        """Renew every lease on its own schedule, never waiting on work."""
+        while not self._stopping:
+            await asyncio.sleep(self._settings.lease_s / 4)
+            try:
+                if not await self._beat():
+                    return
+            except Exception:  # the database hiccupped: no renewal, so POSTs stop once the margin runs out
+                log.exception("heartbeat failed")
+
     async def _loop(self) -> None:
-        await self._store.forget_submit_attempts(self._owner)
+        await self._register()
+        self._heart = asyncio.create_task(self._heartbeat(), name="reelbot-heartbeat")
         while not self._stopping:
             try:
-                delay = await self.run_once()
+                delay = await self._tick()
             except Exception:  # never let the loop die silently
-                log.exception("runner iteration failed")
+                log.exception("runner tick failed")
                 delay = self._settings.error_backoff_s
             if self._stopping:
                 break
@@ -135,117 +200,204 @@ class Runner:
                 await asyncio.wait_for(self._wake.wait(), timeout=delay)
             self._wake.clear()
 
-    # -- one iteration ---------------------------------------------------------------------------
+    # -- a tick ----------------------------------------------------------------------------------------
 
     async def run_once(self) -> float:
-        """Do everything that is due now; return the seconds until something is due again."""
+        """Do everything due now and wait for it (tests); return the seconds until something is due."""
+        await self._register()
+        delay = await self._tick()
+        while self._busy:
+            await asyncio.gather(*self._busy.values(), return_exceptions=True)
+        return delay
+
+    async def _tick(self) -> float:
         now = self._clock()
-        mine = {j.id: j for j in await self._store.claim(self._owner, now=now, lease_s=self._settings.lease_s)}
-        for job in [j for j in mine.values() if j.state is JobState.QUEUED and now > j.deadline_at]:
-            mine[job.id] = await self._store.release(
-                job.with_changes(state=JobState.EXPIRED, finished_at=now, error_code="queue_timeout")
+        mine = await self._store.claim(self.worker_id, stale_s=self._settings.lease_s, now=self._db_now())
+        queued: list[Job] = []
+        for job in mine:
+            if job.id in self._busy:
+                continue
+            if job.state is JobState.AWAITING_APPROVAL and now > job.deadline_at:
+                await self._move(job, "expire", finished_at=now, error_code="approval_timeout")
+            elif job.state is JobState.QUEUED and now > job.deadline_at:
+                await self._move(job, "expire", finished_at=now, error_code="queue_timeout")
+            elif job.state is JobState.QUEUED:
+                queued.append(job)
+            elif job.state is JobState.SUBMITTING and (job.next_poll_at or 0) <= now:
+                self._spawn(job, "send", self._resolve(job))
+            elif job.state in IN_FLIGHT and (job.next_poll_at is None or job.next_poll_at <= now):
+                self._spawn(job, "poll", self._poll(job))
+            elif job.state in OUTCOMES:
+                self._spawn(job, "deliver", self._deliverer.finish(job))
+        if queued and not self._submitter.paused(now):
+            await self._send_queued(queued)
+        active = [j for j in mine if j.state is JobState.QUEUED or j.state in AT_PROVIDER]
+        await self._show_progress([j for j in active if j.id not in self._busy])
+        return self._next_delay(mine)
+
+    async def _send_queued(self, queued: list[Job]) -> None:
+        """Take a provider slot for each queued job, oldest first, while the provider has room."""
+        for job in queued:
+            moved = await transition(
+                self._store,
+                job.id,
+                guild_id=job.guild_id,
+                expect=JobState.QUEUED,
+                event="send",
+                lease=job.lease,
+                slot_limit=self._settings.max_in_flight,
+                now=self._db_now(),
             )
-        for job in [j for j in mine.values() if j.state is JobState.AWAITING_APPROVAL and now > j.deadline_at]:
-            mine[job.id] = job.with_changes(state=JobState.EXPIRED, finished_at=now, error_code="approval_timeout")
-            await self._store.save(mine[job.id])
-        if not self._submitter.paused(now):
-            slots = await self._store.take_submit_slots(
-                self._owner, now=now, hold_s=120.0, max_in_flight=self._settings.max_in_flight
-            )
-            for job in slots:
-                with job_context(job.id, job.guild_id, job.user_id):
-                    outcome = await self._submitter.submit(job)
-                    mine[job.id] = await self._accepted(outcome.job, outcome.status) if outcome.status else outcome.job
-                if not outcome.go_on:
-                    break
-        await self._poll_due(mine)
-        for job in [j for j in mine.values() if j.state in OUTCOMES and j.delivered_at is None]:
-            with job_context(job.id, job.guild_id, job.user_id):
-                await self._deliverer.finish(job)
-        await self._show_progress([j for j in mine.values() if j.state is JobState.QUEUED or j.state in IN_FLIGHT])
-        return self._next_delay(list(mine.values()))
+            if moved.applied and moved.job is not None:
+                self._spawn(moved.job, "send", self._submitter.send(moved.job))
+            elif moved.job is not None and moved.job.state is JobState.QUEUED and moved.job.lease == job.lease:
+                return  # no free slot: the rest wait
+
+    def _spawn(self, job: Job, pool: str, step: Coroutine[Any, Any, None]) -> None:
+        async def run() -> None:
+            try:
+                async with self._pools[pool]:
+                    with job_context(job.id, job.guild_id, job.user_id):
+                        await step
+            except Exception:
+                log.exception("job %s: %s step failed", job.id, pool)
+            finally:
+                self._busy.pop(job.id, None)
+                self._wake.set()
+
+        self._busy[job.id] = asyncio.create_task(run(), name=f"reelbot-{pool}-{job.id}")
 
     def _next_delay(self, jobs: list[Job]) -> float:
         now = self._clock()
         delay = self._settings.idle_s
         for job in jobs:
-            if job.state in IN_FLIGHT and job.next_poll_at is not None:
+            if job.state in AT_PROVIDER and job.next_poll_at is not None:
                 delay = min(delay, job.next_poll_at - now)
             elif job.state is JobState.QUEUED:
                 delay = min(delay, max(self._submitter.paused_until - now, self._settings.progress_every_s / 4))
-        # Due work is batched into ticks of 1/16 of the shortest poll interval: at 1,000 jobs the loop
-        # would otherwise wake for every job (and renew every lease) many times a second.
         return max(self._settings.poll_min_s / 16, delay)
 
-    async def _accepted(self, job: Job, status: TaskStatus) -> Job:
+    async def _move(self, job: Job, event: str, **changes: Any) -> Job | None:
+        """Apply one lifecycle edge under this worker's lease; None if the job moved on without us."""
+        outcome = await transition(
+            self._store,
+            job.id,
+            guild_id=job.guild_id,
+            expect=job.state,
+            event=event,
+            lease=job.lease,
+            changes=changes,
+            now=self._db_now(),
+        )
+        if outcome.applied and outcome.job is not None:
+            if event == "absent":  # back in the queue: say why it waits
+                await self._show(outcome.job, await self._estimate(outcome.job))
+            return outcome.job
+        now = outcome.job
+        log.info(
+            "job %s: %s from %s lost a race (now %s, lease %s)",
+            job.id,
+            event,
+            job.state.value,
+            now.state.value if now else "gone",
+            "ours" if now and now.lease == job.lease else "moved on",
+        )
+        return None
+
+    # -- send, poll ------------------------------------------------------------------------------------
+
+    async def _resolve(self, job: Job) -> None:
+        """A send whose outcome is unknown: resolve it, or give up honestly once the deadline has passed."""
+        now = self._clock()
+        if now > job.deadline_at + self._settings.late_grace_s:
+            log.error("job %s: never learned whether the provider took it; price kept", job.id)
+            await self._move(job, "unconfirmed", finished_at=now, error_code="unknown_submission")
+            return
+        if time.monotonic() > self._trusted_until:
+            return  # our leases may have lapsed: leave it for whoever holds it next
+        await self._submitter.send(job)
+
+    async def _accepted(self, job: Job, status: TaskStatus) -> None:
         now = self._clock()
         est = await self._estimate(job)
-        first_poll = schedule.next_poll_delay(0, est, min_s=self._settings.poll_min_s, max_s=self._settings.poll_max_s)
-        job = job.with_changes(
-            state=JobState.SUBMITTED,
+        first = schedule.next_poll_delay(0, est, min_s=self._settings.poll_min_s, max_s=self._settings.poll_max_s)
+        moved = await self._move(
+            job,
+            "accepted",
             task_id=status.task_id or job.request_id,
             submitted_at=now,
             submit_attempts=job.submit_attempts + 1,
-            next_poll_at=now + first_poll,
+            next_poll_at=now + first,
         )
-        job = _apply_status(job, status, now)
-        await self._store.save(job)
-        log.info("job %s submitted task=%s", job.id, job.task_id)
-        SPEND.labels(str(job.guild_id)).inc(job.price / MICROS)
-        if job.state in IN_FLIGHT:  # a task that was already finished (adopted after 1231) is for the deliverer
-            await self._show(job, est)
-        return job
+        if moved is None:
+            return
+        log.info("job %s submitted task=%s", moved.id, moved.task_id)
+        SPEND.labels(str(moved.guild_id)).inc(moved.price / MICROS)
+        if status.status in ("SUCCESS", "FAIL"):  # an adopted task that had already finished
+            await self._finish(moved, status, now)
+        else:
+            await self._show(moved, est)
 
-    # -- polling ---------------------------------------------------------------------------------
-
-    async def _poll_due(self, mine: dict[str, Job]) -> None:
-        now = self._clock()
-        due = [j for j in mine.values() if j.state in IN_FLIGHT and (j.next_poll_at is None or j.next_poll_at <= now)]
-        limiter = asyncio.Semaphore(8)
-
-        async def one(job: Job) -> None:
-            async with limiter:
-                with job_context(job.id, job.guild_id, job.user_id):
-                    mine[job.id] = await self._poll(job)
-
-        await asyncio.gather(*(one(j) for j in due))
-
-    async def _poll(self, job: Job) -> Job:
+    async def _poll(self, job: Job) -> None:
         task_id = job.task_id or job.request_id
         est = await self._estimate(job)
+        error_code = None
         try:
             status: TaskStatus | None = await self._client.fetch(task_id)
         except errors.ContentRejected as exc:
-            status = TaskStatus(task_id, "FAIL", detail=str(exc))
-            job = job.with_changes(error_code="content_rejected")
-        except errors.TaskNotFound:
-            log.error("job %s: provider lost task %s", job.id, task_id)
-            status = TaskStatus(task_id, "FAIL", detail="task not found")
-        except errors.ProviderError as exc:
+            status, error_code = TaskStatus(task_id, "FAIL", detail=str(exc)), "content_rejected"
+        except errors.ProviderError as exc:  # a task that was accepted is paid for: keep asking until the end
             log.warning("job %s: poll failed (%s); trying later", job.id, exc)
             status = None
         now = self._clock()
-        if status is None:
-            job = job.with_changes(next_poll_at=now + self._settings.poll_max_s)
-        else:
+        if status is not None:
             POLLS.inc()
-            job = _apply_status(job.with_changes(polls=job.polls + 1), status, now)
-        if job.state in IN_FLIGHT:
-            if now >= job.deadline_at:
-                job = job.with_changes(state=JobState.EXPIRED, finished_at=now, error_code="deadline")
-            elif status is not None:
-                elapsed = now - (job.submitted_at or now)
-                delay = schedule.next_poll_delay(
-                    elapsed, est, min_s=self._settings.poll_min_s, max_s=self._settings.poll_max_s
-                )
-                job = job.with_changes(next_poll_at=min(now + delay, job.deadline_at))  # never past the deadline
-        await self._store.save(job)
-        if job.state in OUTCOMES:
-            self._estimates.pop(job.options.schedule_key(), None)
-            log.info("job %s %s after %d polls", job.id, job.state.value, job.polls)
-        return job
+        if status is not None and status.status in ("SUCCESS", "FAIL"):
+            await self._finish(job, status, now, error_code=error_code)
+            return
+        late_by = now - job.deadline_at
+        if late_by >= self._settings.late_grace_s:
+            moved = await self._move(job, "late", finished_at=now, error_code="deadline")
+            if moved is not None:
+                async with self._pools["deliver"]:
+                    await self._deliverer.finish(moved)
+            return
+        if status is None or late_by >= 0:  # past the deadline: still paid for, so ask now and then
+            delay = self._settings.poll_max_s * (2 if late_by >= 0 else 1)
+        else:
+            elapsed = now - (job.submitted_at or now)
+            delay = schedule.next_poll_delay(
+                elapsed, est, min_s=self._settings.poll_min_s, max_s=self._settings.poll_max_s
+            )
+            delay = min(delay, max(self._settings.poll_min_s, job.deadline_at - now))
+        running = status is not None and job.state is JobState.SUBMITTED
+        polls = job.polls + (status is not None)
+        moved = await self._move(job, "running" if running else "polled", polls=polls, next_poll_at=now + delay)
+        if moved is not None and (running or late_by >= 0):
+            await self._show(moved, est)
 
-    # -- progress --------------------------------------------------------------------------------
+    async def _finish(self, job: Job, status: TaskStatus, now: float, *, error_code: str | None = None) -> None:
+        changes = status_changes(status, now)
+        if status.status == "SUCCESS":
+            event = "succeeded"
+        else:
+            event = "failed" if self._settings.failed_keeps_price else "failed_free"
+            changes["error_code"] = error_code or job.error_code or "generation_failed"
+        moved = await self._move(job, event, polls=job.polls + 1, **changes)
+        if moved is None:
+            return
+        self._estimates.pop(job.options.schedule_key(), None)
+        log.info("job %s %s after %d polls", moved.id, moved.state.value, moved.polls)
+        async with self._pools["deliver"]:
+            await self._deliverer.finish(moved)
+
+    # -- progress --------------------------------------------------------------------------------------
+
+    async def announce(self, job_id: str) -> None:
+        """Show a new job in its reply at once (queued, with its place in line)."""
+        job = await self._store.get_job(job_id)
+        if job is not None and job.state is not JobState.DELIVERED and job.state not in OUTCOMES:
+            await self._show(job, await self._estimate(job))
 
     async def _show_progress(self, active: list[Job]) -> None:
         now = self._clock()
@@ -261,13 +413,16 @@ class Runner:
         queued = job.state is JobState.QUEUED
         position = await self._store.queue_position(job) if queued else 0
         elapsed = now - job.submitted_at if job.submitted_at else 0.0
+        notice = self._submitter.pause_reason if queued and self._submitter.paused(now) else None
+        if job.state in IN_FLIGHT and now > job.deadline_at:
+            notice = "late"
         view = JobView(
             job=job,
             now=now,
             position=position,
             expected_s=est.expected_s,
             progress=schedule.progress(elapsed, est),
-            notice=self._submitter.pause_reason if queued and self._submitter.paused(now) else None,
+            notice=notice,
         )
         await self._notifier.show(view)
 
@@ -277,18 +432,3 @@ class Runner:
             history = await self._store.durations(key)
             self._estimates[key] = schedule.estimate(history, schedule.prior_seconds(job.options))
         return self._estimates[key]
-
-
-def _apply_status(job: Job, status: TaskStatus, now: float) -> Job:
-    if status.status == "SUCCESS":
-        return job.with_changes(
-            state=JobState.SUCCEEDED, finished_at=now, video_url=status.video_url, cover_url=status.cover_url
-        )
-    if status.status == "FAIL":
-        return job.with_changes(
-            state=JobState.FAILED,
-            finished_at=now,
-            error_code=job.error_code or "generation_failed",
-            error_detail=status.detail[:200],
-        )
-    return job.with_changes(state=JobState.PROCESSING) if job.state is JobState.SUBMITTED and job.polls else job

@@ -6,16 +6,20 @@ moderator approves it; only then does the money move.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
 
 from bot.errors import BudgetExhausted, MemberLimitReached
+from bot.jobs.lifecycle import transition
 from bot.jobs.notify import ModLog, NoModLog
 from bot.logs import job_context
-from bot.models import Delivery, GuildPolicy, Job, JobState, Quota, VideoOptions
+from bot.models import AT_PROVIDER, Charge, Delivery, GuildPolicy, Job, JobState, Quota, VideoOptions
 from bot.moderation.policy import RequestContext, check, exempt_from_member_limits, needs_approval
 from bot.moderation.prompts import clean_prompt
 from bot.provider.options import validate_options
@@ -26,6 +30,16 @@ log = logging.getLogger(__name__)
 
 _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 POLICY_TTL_S = 5.0  # another process's rule changes reach this one within this time
+MAX_PENDING = 3  # requests a member may have awaiting approval, unless the server says otherwise
+WAITING = (JobState.AWAITING_APPROVAL, JobState.QUEUED)
+
+
+class Cancel(StrEnum):
+    """What a cancel did."""
+
+    CANCELLED = "cancelled"  # ended before it was sent; any reserved price released
+    SENT = "sent"  # already sent: the wish is recorded, the provider's answer decides
+    FINISHED = "finished"  # too late: it has ended already
 
 
 def new_job_id() -> str:
@@ -131,6 +145,7 @@ class JobService:
         ctx = req.context(prompt)
         check(policy, ctx)
         now = self._clock()
+        held = needs_approval(policy, ctx)  # born waiting for a moderator, nothing reserved; else queued
         job = Job(
             id=new_job_id(),
             user_id=req.user_id,
@@ -140,31 +155,36 @@ class JobService:
             delivery=req.delivery,
             price=self._spending.price_for(policy, options.model),
             created_at=now,
-            deadline_at=now + self._deadline_s,
+            deadline_at=now + (policy.approval_expire_h * 3600 if held else self._deadline_s),
             locale=req.locale,
             parent_id=req.parent_id,
+            limits_exempt=exempt_from_member_limits(policy, ctx),
+            state=JobState.AWAITING_APPROVAL if held else JobState.QUEUED,
+            charge=Charge.NONE if held else Charge.RESERVED,
         )
         with job_context(job.id, guild_id, job.user_id):
-            if needs_approval(policy, ctx):
+            if held:
                 job = await self._store.add_pending(
-                    job.with_changes(deadline_at=now + policy.approval_expire_h * 3600), image=req.image
+                    job,
+                    image=req.image,
+                    max_pending=policy.member_pending if policy.member_pending is not None else MAX_PENDING,
                 )
                 log.info("job %s awaits approval (%s, %s)", job.id, job.kind, options.summary())
                 await self.modlog.event(guild_id, "approval_requested", job=job, by=job.user_id)
                 return job
-            admission = self._spending.admission(policy, now, exempt=exempt_from_member_limits(policy, ctx))
+            admission = self._spending.admission(policy, now, exempt=job.limits_exempt)
             job = await self._store.admit(job, admission=admission, image=req.image)
             log.info("job %s queued (%s, %s)", job.id, job.kind, options.summary())
         await self.modlog.event(guild_id, "requested", job=job, by=job.user_id)
-        await self._alert_if_crossed(guild_id, policy, job.price)
+        await self._alert_if_crossed(guild_id, policy)
         self._wake()
         return job
 
     async def approve(self, job_id: str, *, by: int) -> Job:
-        """A moderator approves: reserve the price and queue the job (every limit applies now).
+        """A moderator approves: reserve the price and queue the job; the member's own limits apply too.
 
         Raises:
-            LookupError: the job is no longer waiting for approval.
+            LookupError: the job is no longer waiting for approval (decided, cancelled, expired or forgotten).
             BudgetExhausted, MemberLimitReached, InFlightLimit: it no longer fits; it stays pending.
         """
         job = await self._store.get_job(job_id)
@@ -172,11 +192,23 @@ class JobService:
             raise LookupError(job_id)
         policy = await self.policy(job.guild_id)
         now = self._clock()
-        admission = self._spending.admission(policy, now, exempt=True)
-        job = await self._store.approve(job_id, admission=admission, now=now, deadline_at=now + self._deadline_s)
+        admission = self._spending.admission(policy, now, exempt=job.limits_exempt)
+        outcome = await transition(
+            self._store,
+            job_id,
+            guild_id=job.guild_id,
+            expect=JobState.AWAITING_APPROVAL,
+            event="approve",
+            admission=admission,
+            changes={"day": admission.day, "deadline_at": now + self._deadline_s},
+            now=now,
+        )
+        if not outcome.applied or outcome.job is None:
+            raise LookupError(job_id)
+        job = outcome.job
         log.info("job %s approved by %s", job.id, by)
         await self.modlog.event(job.guild_id, "approved", job=job, by=by)
-        await self._alert_if_crossed(job.guild_id, policy, job.price)
+        await self._alert_if_crossed(job.guild_id, policy)
         self._wake()
         return job
 
@@ -187,34 +219,97 @@ class JobService:
             LookupError: the job is no longer waiting for approval.
         """
         job = await self._store.get_job(job_id)
-        if job is None or job.state is not JobState.AWAITING_APPROVAL:
+        if job is None:
             raise LookupError(job_id)
-        job = job.with_changes(state=JobState.FAILED, finished_at=self._clock(), error_code="rejected")
-        await self._store.save(job)
-        await self.modlog.event(job.guild_id, "rejected", job=job, by=by)
+        outcome = await transition(
+            self._store,
+            job_id,
+            guild_id=job.guild_id,
+            expect=JobState.AWAITING_APPROVAL,
+            event="reject",
+            changes={"finished_at": self._clock(), "error_code": "rejected"},
+            now=self._clock(),
+        )
+        if not outcome.applied or outcome.job is None:
+            raise LookupError(job_id)
+        await self.modlog.event(job.guild_id, "rejected", job=outcome.job, by=by)
         self._wake()
-        return job
+        return outcome.job
 
-    async def cancel(self, job_id: str, *, by: int) -> Job:
-        """The requester cancels a job that has not reached the provider; its price is released.
+    async def cancel(self, job_id: str, *, by: int) -> tuple[Cancel, Job]:
+        """The requester (or a moderator) cancels.
+
+        Before the job is sent it ends at once and its price is released. Once it was sent, the wish is
+        recorded and the provider's answer decides: a task that exists is made and delivered (it is paid
+        for); one the provider never took ends, released.
 
         Raises:
-            LookupError: the job is already at the provider (or finished).
+            LookupError: the job is gone.
         """
-        job = await self._store.cancel(job_id, now=self._clock())
-        await self.modlog.event(job.guild_id, "cancelled", job=job, by=by)
-        self._wake()
-        return job
+        for _ in range(3):  # a lost race means the job moved on: look again
+            job = await self._store.get_job(job_id)
+            if job is None:
+                raise LookupError(job_id)
+            if job.state in (JobState.QUEUED, JobState.AWAITING_APPROVAL):
+                outcome = await transition(
+                    self._store,
+                    job_id,
+                    guild_id=job.guild_id,
+                    expect=job.state,
+                    event="cancel",
+                    changes={"finished_at": self._clock(), "error_code": "cancelled"},
+                    now=self._clock(),
+                )
+                if not outcome.applied or outcome.job is None:
+                    continue
+                await self.modlog.event(job.guild_id, "cancelled", job=outcome.job, by=by)
+                self._wake()
+                return Cancel.CANCELLED, outcome.job
+            if job.state in AT_PROVIDER:
+                wished = await self._store.request_cancel(job_id, now=self._clock())
+                if wished is None or wished.cancel_requested_at is None:
+                    continue
+                log.info("job %s: cancel requested by %s after it was sent", job.id, by)
+                self._wake()
+                return Cancel.SENT, wished
+            return Cancel.FINISHED, job
+        raise LookupError(job_id)
+
+    async def forget_member(self, user_id: int) -> int:
+        """forget-me: cancel (and release) the member's unsent jobs, then delete what can be deleted.
+
+        A job already sent keeps going (it may be billed) with its prompt blanked once the provider has
+        it; a later forget-me deletes it. Returns how many jobs were deleted now.
+        """
+        for job in await self._store.member_jobs(user_id, (*WAITING, *AT_PROVIDER)):
+            with contextlib.suppress(LookupError):
+                await self.cancel(job.id, by=user_id)
+        return await self._store.forget_member(user_id)
 
     async def quota(self, guild_id: int, user_id: int) -> Quota:
         """Return what is left for the member and their server."""
         policy = await self.policy(guild_id)
         return await self._spending.quota(self._store, policy, guild_id, user_id, self._clock())
 
-    async def update_policy(self, guild_id: int, *, by: int, what: str, **changes: object) -> GuildPolicy:
-        """Change the server's rules; the log channel hears who changed ``what``."""
-        policy = (await self._store.get_policy(guild_id)).replace(**changes)  # fresh: never write back stale rules
-        await self._store.save_policy(guild_id, policy, by=by, at=self._clock())
+    async def update_policy(
+        self,
+        guild_id: int,
+        *,
+        by: int,
+        what: str,
+        change: Callable[[GuildPolicy], Mapping[str, Any]] | None = None,
+        **changes: Any,
+    ) -> GuildPolicy:
+        """Change the server's rules atomically; the log channel hears who changed ``what``.
+
+        ``change`` computes fields from the rules as they are in the database at that moment (a top-up
+        adds to the stored amount), so concurrent changes by two moderators are never lost.
+        """
+
+        def apply(current: GuildPolicy) -> Mapping[str, Any]:
+            return {**(change(current) if change else {}), **changes}
+
+        _, policy = await self._store.change_policy(guild_id, apply, by=by, at=self._clock())
         self._policies[guild_id] = (self._clock() + POLICY_TTL_S, policy)
         log.info("guild %s: %s changed by %s", guild_id, what, by)
         await self.modlog.event(guild_id, "setting", by=by, detail={"what": what})
@@ -225,8 +320,12 @@ class JobService:
         policy = await self.update_policy(guild_id, by=by, what="daily budget", daily_budget=micros)
         return self._spending.daily_cap(policy, self._clock())
 
-    async def _alert_if_crossed(self, guild_id: int, policy: GuildPolicy, price: int) -> None:
-        """Tell the log channel once per period when 50, 80 and 100 % of a budget is spent."""
+    async def _alert_if_crossed(self, guild_id: int, policy: GuildPolicy) -> None:
+        """Tell the log channel once per period when 50, 80 and 100 % of a budget is spent.
+
+        Every threshold at or below the spend now is checked (once per period, by the store), so two
+        requests admitted at once cannot jump over one.
+        """
         now = self._clock()
         day, _ = utc_day(now)
         month, _ = utc_month(now)
@@ -234,7 +333,7 @@ class JobService:
         if policy.monthly_budget is not None:
             caps.append(("month", month, policy.monthly_budget, await self._store.spent_in_month(guild_id, month)))
         for period, key, cap, spent in caps:
-            for percent in crossed(cap, spent - price, spent):
+            for percent in crossed(cap, -1, spent):
                 if await self._store.record_alert(guild_id, f"{period}:{key}", percent, at=now):
                     await self.modlog.event(
                         guild_id,

@@ -160,11 +160,20 @@ class CogVideoClient:
     async def _request_once(self, method: str, path: str, *, json_body: object = None) -> dict[str, Any]:
         url = self._base + path
         try:
+            # A POST is never sent twice: a redirect is not followed (it would carry the body again).
             async with self._session.request(
-                method, url, json=json_body, headers=self._headers, timeout=self._timeout
+                method,
+                url,
+                json=json_body,
+                headers=self._headers,
+                timeout=self._timeout,
+                allow_redirects=method != "POST",
             ) as resp:
                 raw = await resp.read()
                 status = resp.status
+                if 300 <= status < 400:
+                    where = resp.headers.get("Location", "?")[:80]
+                    raise errors.InvalidRequest(f"HTTP {status}: {method} redirected to {where}; check VIDEO_API_BASE")
         except aiohttp.ClientConnectorError as exc:
             raise errors.ProviderUnreachable(f"cannot connect: {type(exc).__name__}") from None
         except TimeoutError:

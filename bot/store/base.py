@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
-from bot.models import GuildPolicy, Job
+from bot.models import GuildPolicy, Job, JobState, Lease, Money, Outcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,30 +42,10 @@ class Store(Protocol):
         """Return the job, or None."""
         ...
 
-    async def save(self, job: Job) -> None:
-        """Write the fields the runner changes (not where the reply lives); end any submit attempt."""
-        ...
-
     async def move_reply(
         self, job_id: str, *, message_id: int | None = None, channel_id: int | None = None, drop_token: bool = False
     ) -> None:
         """Record that the reply moved to a new message (or channel), or that its interaction token is spent."""
-        ...
-
-    async def claim(self, owner: str, *, now: float, lease_s: float, limit: int = 5000) -> list[Job]:
-        """Take (or renew) the lease on unfinished jobs that are free, expired, or already ``owner``'s."""
-        ...
-
-    async def forget_submit_attempts(self, owner: str) -> None:
-        """Free the provider slots of ``owner``'s queued jobs: a restarted process's attempts died with it."""
-        ...
-
-    async def take_submit_slots(self, owner: str, *, now: float, max_in_flight: int, hold_s: float) -> list[Job]:
-        """Give ``owner``'s oldest queued jobs a provider slot while fewer than ``max_in_flight`` are taken."""
-        ...
-
-    async def release(self, job: Job) -> Job:
-        """Give the job's price back to the budget (once) and save ``job``."""
         ...
 
     async def input_image(self, job_id: str) -> str | None:
@@ -101,16 +82,65 @@ class Store(Protocol):
         """Return the micro-credits counted against the guild in ``month`` ("YYYY-MM")."""
         ...
 
-    async def add_pending(self, job: Job, *, image: str | None) -> Job:
-        """Persist a job that waits for a moderator's approval; nothing is reserved yet."""
+    async def add_pending(self, job: Job, *, image: str | None, max_pending: int) -> Job:
+        """Persist a job that waits for a moderator's approval (at most ``max_pending`` a member); nothing reserved."""
         ...
 
-    async def approve(self, job_id: str, *, admission: Admission, now: float, deadline_at: float) -> Job:
-        """Move an approved job into the queue: every limit checked, price reserved, atomically."""
+    async def member_jobs(self, user_id: int, states: Iterable[JobState]) -> list[Job]:
+        """Return the member's jobs (in every server) in ``states``."""
         ...
 
-    async def cancel(self, job_id: str, *, now: float) -> Job:
-        """Cancel a job that has not reached the provider; release its price if one was reserved."""
+    async def forget_member(self, user_id: int) -> int:
+        """Delete the member's delivered jobs and blank the prompts the provider already has; keep the money."""
+        ...
+
+    async def change_policy(
+        self, guild_id: int, change: Callable[[GuildPolicy], Mapping[str, Any]], *, by: int, at: float
+    ) -> tuple[GuildPolicy, GuildPolicy]:
+        """Apply ``change`` to the policy as stored, under the guild's lock; return (old, new)."""
+        ...
+
+    # -- the lifecycle (bot/store/lifecycle_sql.py) ------------------------------------------------
+
+    async def apply_transition(
+        self,
+        job_id: str,
+        *,
+        guild_id: int,
+        expect: JobState,
+        to: JobState,
+        money: Money,
+        lease: Lease | None,
+        changes: Mapping[str, object],
+        admission: Admission | None,
+        slot_limit: int | None,
+        now: float | None = None,
+    ) -> Outcome:
+        """The one conditional write of a job's state; only bot.jobs.lifecycle.transition calls it."""
+        ...
+
+    async def request_cancel(self, job_id: str, *, now: float | None = None) -> Job | None:
+        """Record a member's wish to cancel a job that was already sent; return the job as it is now."""
+        ...
+
+    async def register_worker(self, worker_id: str, name: str, *, now: float | None = None) -> None:
+        """Start a worker's heartbeat; a previous incarnation with the same name gives its jobs back."""
+        ...
+
+    async def beat(self, worker_id: str, *, now: float | None = None) -> bool:
+        """Renew every lease the worker holds; False if it was retired."""
+        ...
+
+    async def retire_worker(self, worker_id: str) -> None:
+        """Free the worker's jobs at once (a clean stop)."""
+        ...
+
+    async def claim(self, worker_id: str, *, stale_s: float, now: float | None = None, limit: int = 5000) -> list[Job]:
+        """Take unfinished jobs whose holder is gone (new fencing token); return all the worker holds."""
+        ...
+
+    async def at_provider(self) -> int:
+        """Count the jobs holding one of the provider's slots, in every process."""
         ...
 
     async def record_alert(self, guild_id: int, period: str, threshold: int, *, at: float) -> bool:

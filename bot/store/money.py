@@ -7,12 +7,18 @@ against), so it stays right when a member's jobs are forgotten. Member limits co
 from __future__ import annotations
 
 from bot.errors import BudgetExhausted, InFlightLimit, MemberLimitReached
-from bot.models import Charge, Job, JobState
+from bot.models import COUNTS_FOR_LIMITS, WORKING, Job
 from bot.store.base import Admission
 from bot.store.driver import Conn
 
 _LEDGER = "INSERT INTO ledger (guild_id, user_id, job_id, kind, amount, at, day) VALUES (?, ?, ?, ?, ?, ?, ?)"
-_WORKING = (JobState.QUEUED.value, JobState.SUBMITTED.value, JobState.PROCESSING.value)
+_WORKING = tuple(sorted(s.value for s in WORKING))
+_COUNTED = tuple(sorted(s.value for s in COUNTS_FOR_LIMITS))
+# A member's generations in a period: reserved price, in a state that counts (a failed one does not).
+MEMBER_JOBS = (
+    "FROM jobs WHERE guild_id=? AND user_id=? AND created_at>=? AND charge='reserved' "
+    f"AND state IN ({', '.join(repr(s) for s in _COUNTED)})"
+)
 
 
 async def spent(db: Conn, guild_id: int, day: str) -> int:
@@ -34,12 +40,7 @@ async def spent_in_month(db: Conn, guild_id: int, month: str) -> int:
 async def member_usage(db: Conn, guild_id: int, user_id: int, since: float) -> tuple[int, float | None]:
     """Return the member's charged jobs since ``since`` and the oldest one's creation time."""
     row = await db.fetchone(
-        "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM jobs "
-        "WHERE guild_id=? AND user_id=? AND created_at>=? AND charge=?",
-        guild_id,
-        user_id,
-        float(since),
-        Charge.RESERVED.value,
+        f"SELECT COUNT(*) AS n, MIN(created_at) AS oldest {MEMBER_JOBS}", guild_id, user_id, float(since)
     )
     if not row:
         return 0, None
@@ -48,7 +49,7 @@ async def member_usage(db: Conn, guild_id: int, user_id: int, since: float) -> t
 
 async def working(db: Conn, guild_id: int, user_id: int | None = None) -> int:
     """Count the guild's (or one member's) jobs queued or at the provider."""
-    sql = "SELECT COUNT(*) AS n FROM jobs WHERE guild_id=? AND state IN (?, ?, ?)"
+    sql = f"SELECT COUNT(*) AS n FROM jobs WHERE guild_id=? AND state IN ({', '.join('?' * len(_WORKING))})"
     params: list[object] = [guild_id, *_WORKING]
     if user_id is not None:
         sql += " AND user_id=?"

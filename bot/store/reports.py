@@ -3,6 +3,8 @@ usage reports and metrics. Mixed into SqlStore."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from bot.models import Charge, Job, JobState
 from bot.store.driver import Driver, chunks, marks
 from bot.store.rows import row_to_job
@@ -23,22 +25,38 @@ class ReportQueries:
         )
         return [row_to_job(r) for r in rows]
 
+    async def member_jobs(self, user_id: int, states: Iterable[JobState]) -> list[Job]:
+        """Return the member's jobs (in every server) in ``states``."""
+        wanted = [s.value for s in states]
+        rows = await self._db.fetch(
+            f"SELECT * FROM jobs WHERE user_id=? AND state IN ({marks(len(wanted))})", user_id, *wanted
+        )
+        return [row_to_job(r) for r in rows]
+
     async def forget_member(self, user_id: int) -> int:
         """Delete the member's finished jobs and prompts everywhere; keep the money, without their name.
 
-        Jobs still running keep going (their prompt is blanked) and are deleted by a later call.
+        Call it after the lifecycle has cancelled the member's unsent jobs (JobService.forget_member).
+        Jobs the provider already has keep going with their prompt blanked; a job still being submitted
+        keeps its prompt (a resubmission must send the same request); a later call deletes them.
         """
         finished = [JobState.DELIVERED.value, JobState.FAILED.value, JobState.EXPIRED.value]
+        sent = [JobState.SUBMITTED.value, JobState.PROCESSING.value, *finished, JobState.SUCCEEDED.value]
         async with self._db.transaction() as db:
             rows = await db.fetch(
-                f"SELECT id FROM jobs WHERE user_id=? AND state IN ({marks(len(finished))})", user_id, *finished
+                "SELECT id FROM jobs WHERE user_id=? AND delivered_at IS NOT NULL "
+                f"AND state IN ({marks(len(finished))})",
+                user_id,
+                *finished,
             )
             ids = [r["id"] for r in rows]
             for chunk in chunks(ids, 500):
                 holes = marks(len(chunk))
                 await db.execute(f"DELETE FROM job_inputs WHERE job_id IN ({holes})", *chunk)
                 await db.execute(f"DELETE FROM jobs WHERE id IN ({holes})", *chunk)
-            await db.execute("UPDATE jobs SET prompt='…' WHERE user_id=?", user_id)
+            await db.execute(
+                f"UPDATE jobs SET prompt='…' WHERE user_id=? AND state IN ({marks(len(sent))})", user_id, *sent
+            )
             await db.execute("UPDATE ledger SET user_id=NULL WHERE user_id=?", user_id)
         return len(ids)
 

@@ -13,14 +13,10 @@ COLUMNS = (
     "upload_limit", "user_id", "kind", "prompt", "options", "schedule_key", "price", "charge", "day", "state",
     "task_id", "submit_attempts", "created_at", "submitted_at", "finished_at", "delivered_at", "next_poll_at",
     "polls", "deadline_at", "video_url", "cover_url", "error_code", "error_detail", "locale", "parent_id",
+    "limits_exempt",
 )  # fmt: skip
-
-# What the runner changes as a job moves. Where the reply lives (channel, message, token) is not in
-# this list: only the notifier moves a reply, through Store.move_reply, so neither clobbers the other.
-MUTABLE = (
-    "state", "charge", "task_id", "submit_attempts", "submitted_at", "finished_at", "delivered_at",
-    "next_poll_at", "polls", "deadline_at", "video_url", "cover_url", "error_code", "error_detail",
-)  # fmt: skip
+# After the insert, a job's state, charge and progress change only through the lifecycle's conditional
+# write (bot/store/lifecycle_sql.py); where its reply lives only through Store.move_reply.
 
 
 def job_to_row(job: Job, day: str = "") -> dict[str, Any]:
@@ -45,7 +41,7 @@ def job_to_row(job: Job, day: str = "") -> dict[str, Any]:
         "delivered_at": _f(job.delivered_at), "next_poll_at": _f(job.next_poll_at), "polls": job.polls,
         "deadline_at": float(job.deadline_at), "video_url": job.video_url, "cover_url": job.cover_url,
         "error_code": job.error_code, "error_detail": job.error_detail, "locale": job.locale,
-        "parent_id": job.parent_id,
+        "parent_id": job.parent_id, "limits_exempt": int(job.limits_exempt),
     }  # fmt: skip
 
 
@@ -64,7 +60,9 @@ def row_to_job(row: Mapping[str, Any]) -> Job:
         finished_at=row["finished_at"], delivered_at=row["delivered_at"], next_poll_at=row["next_poll_at"],
         polls=row["polls"], deadline_at=row["deadline_at"], video_url=row["video_url"],
         cover_url=row["cover_url"], error_code=row["error_code"], error_detail=row["error_detail"],
-        locale=row["locale"], parent_id=row["parent_id"],
+        locale=row["locale"], parent_id=row["parent_id"], limits_exempt=bool(row["limits_exempt"]),
+        cancel_requested_at=row["cancel_requested_at"], lease_owner=row["lease_owner"],
+        lease_epoch=int(row["lease_epoch"]),
     )  # fmt: skip
 
 

@@ -2,30 +2,32 @@
 
 Money: a job's price is reserved in the same transaction that counts the guild's spend and the
 member's jobs, under a per-guild lock, so racing requests in any number of processes cannot overspend.
-Work: each process claims jobs with a lease (owner, until); a job whose owner stops renewing is taken
-over by another process once the lease runs out. Provider slots are counted globally under a lock.
+After that, a job's state and money move only through the lifecycle's conditional write
+(bot/store/lifecycle_sql.py), and work is leased to live workers (heartbeats, fencing tokens) there.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from importlib import resources
+from typing import Any
 
-from bot.models import IN_FLIGHT, OUTCOMES, Charge, GuildPolicy, Job, JobState
+from bot.errors import InFlightLimit
+from bot.models import Charge, GuildPolicy, Job, JobState
 from bot.store import money
 from bot.store.base import Admission
-from bot.store.driver import LOCK_MIGRATE, LOCK_SUBMIT_SLOTS, Conn, Driver, chunks, marks
+from bot.store.driver import LOCK_MIGRATE, Conn, Driver, Row
+from bot.store.lifecycle_sql import LifecycleQueries
 from bot.store.reports import ReportQueries
-from bot.store.rows import COLUMNS, MUTABLE, job_to_row, row_to_job
+from bot.store.rows import COLUMNS, job_to_row, row_to_job
 
 log = logging.getLogger(__name__)
 
 _INSERT = f"INSERT INTO jobs ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
-_UPDATE = f"UPDATE jobs SET {', '.join(f'{c}=?' for c in MUTABLE)} WHERE id=?"
-_ACTIVE = (JobState.AWAITING_APPROVAL, JobState.QUEUED, *IN_FLIGHT, *OUTCOMES)
 
 
-class SqlStore(ReportQueries):
+class SqlStore(LifecycleQueries, ReportQueries):
     """Persistence for jobs, budgets and guild settings over a Driver."""
 
     def __init__(self, driver: Driver) -> None:
@@ -79,72 +81,28 @@ class SqlStore(ReportQueries):
             await money.record(db, job, "reserve", job.price, job.created_at, admission.day)
         return job
 
-    async def add_pending(self, job: Job, *, image: str | None) -> Job:
-        """Persist a job that waits for a moderator's approval; nothing is reserved yet."""
-        pending = job.with_changes(state=JobState.AWAITING_APPROVAL, charge=Charge.NONE)
-        async with self._db.transaction() as db:
+    async def add_pending(self, job: Job, *, image: str | None, max_pending: int) -> Job:
+        """Persist a job that waits for a moderator's approval; nothing is reserved yet.
+
+        Raises:
+            InFlightLimit: the member already has ``max_pending`` requests waiting (scope "pending").
+        """
+        pending = job
+        assert pending.state is JobState.AWAITING_APPROVAL and pending.charge is Charge.NONE, "born pending"
+        async with self._db.transaction(lock=job.guild_id) as db:
+            waiting = await db.fetchone(
+                "SELECT COUNT(*) AS n FROM jobs WHERE guild_id=? AND user_id=? AND state=?",
+                job.guild_id,
+                job.user_id,
+                JobState.AWAITING_APPROVAL.value,
+            )
+            if waiting and int(waiting["n"]) >= max_pending:
+                raise InFlightLimit(scope="pending", limit=max_pending)
             row = job_to_row(pending, "")
             await db.execute(_INSERT, *(row[c] for c in COLUMNS))
             if image is not None:
                 await db.execute("INSERT INTO job_inputs (job_id, image) VALUES (?, ?)", job.id, image)
         return pending
-
-    async def approve(self, job_id: str, *, admission: Admission, now: float, deadline_at: float) -> Job:
-        """Move an approved job into the queue: every limit checked, price reserved, atomically.
-
-        Raises:
-            LookupError: the job is not awaiting approval (already decided, expired or forgotten).
-            BudgetExhausted, MemberLimitReached, InFlightLimit: the job no longer fits.
-        """
-        current = await self.get_job(job_id)
-        if current is None:
-            raise LookupError(job_id)
-        async with self._db.transaction(lock=current.guild_id) as db:
-            row = await db.fetchone("SELECT state FROM jobs WHERE id=?", job_id)
-            if not row or row["state"] != JobState.AWAITING_APPROVAL.value:
-                raise LookupError(job_id)
-            await money.check(db, current, admission)
-            job = current.with_changes(state=JobState.QUEUED, charge=Charge.RESERVED, deadline_at=deadline_at)
-            await db.execute("UPDATE jobs SET day=? WHERE id=?", admission.day, job_id)
-            await self._save(db, job)
-            await money.record(db, job, "reserve", job.price, now, admission.day)
-        return job
-
-    async def release(self, job: Job) -> Job:
-        """Give the job's price back (once) and save ``job``."""
-        released = job.with_changes(charge=Charge.RELEASED)
-        async with self._db.transaction(lock=job.guild_id) as db:
-            row = await db.fetchone("SELECT charge, day FROM jobs WHERE id=?", job.id)
-            await self._save(db, released)
-            if row and row["charge"] == Charge.RESERVED.value:
-                await money.record(db, job, "release", -job.price, job.finished_at or job.created_at, row["day"])
-        return released
-
-    async def cancel(self, job_id: str, *, now: float) -> Job:
-        """Cancel a job that has not reached the provider; release its price if one was reserved.
-
-        Raises:
-            LookupError: it is being submitted, at the provider, or finished.
-        """
-        job = await self.get_job(job_id)
-        if job is None:
-            raise LookupError(job_id)
-        async with self._db.transaction(lock=LOCK_SUBMIT_SLOTS) as db:
-            row = await db.fetchone("SELECT state, submit_slot_until, charge, day FROM jobs WHERE id=?", job_id)
-            waiting = (JobState.QUEUED.value, JobState.AWAITING_APPROVAL.value)
-            if not row or row["state"] not in waiting or (row["submit_slot_until"] or 0) > now:
-                raise LookupError(job_id)
-            reserved = row["charge"] == Charge.RESERVED.value
-            cancelled = job.with_changes(
-                state=JobState.FAILED,
-                finished_at=now,
-                error_code="cancelled",
-                charge=Charge.RELEASED if reserved else Charge.NONE,
-            )
-            await self._save(db, cancelled)
-            if reserved:
-                await money.record(db, job, "release", -job.price, now, row["day"])
-        return cancelled
 
     async def spent(self, guild_id: int, day: str) -> int:
         """Return the micro-credits counted against the guild on ``day``."""
@@ -159,8 +117,7 @@ class SqlStore(ReportQueries):
     ) -> tuple[int, int, float | None, int]:
         """Return, in one query: the guild's spend on ``day``, the member's jobs since ``hour_since`` and the
         oldest of them, and the member's jobs since ``day_start`` (a command's quick check before it answers)."""
-        member = "FROM jobs WHERE guild_id=? AND user_id=? AND created_at>=? AND charge=?"
-        reserved = Charge.RESERVED.value
+        member = money.MEMBER_JOBS
         row = await self._db.fetchone(
             "SELECT (SELECT COALESCE(SUM(amount), 0) FROM ledger WHERE guild_id=? AND day=?) AS spent, "
             f"(SELECT COUNT(*) {member}) AS hour_n, (SELECT MIN(created_at) {member}) AS oldest, "
@@ -170,15 +127,12 @@ class SqlStore(ReportQueries):
             guild_id,
             user_id,
             float(hour_since),
-            reserved,
             guild_id,
             user_id,
             float(hour_since),
-            reserved,
             guild_id,
             user_id,
             float(day_start),
-            reserved,
         )
         assert row is not None
         oldest = float(row["oldest"]) if row["oldest"] is not None else None
@@ -211,17 +165,6 @@ class SqlStore(ReportQueries):
         row = await self._db.fetchone("SELECT * FROM jobs WHERE id=?", job_id)
         return row_to_job(row) if row else None
 
-    async def save(self, job: Job) -> None:
-        """Write the fields the runner changes (not where the reply lives); end any submit attempt."""
-        async with self._db.transaction() as db:
-            await self._save(db, job)
-
-    @staticmethod
-    async def _save(db: Conn, job: Job) -> None:
-        row = job_to_row(job)
-        await db.execute(_UPDATE, *(row[c] for c in MUTABLE), job.id)
-        await db.execute("UPDATE jobs SET submit_slot_until=NULL WHERE id=?", job.id)  # the attempt is over
-
     async def move_reply(
         self, job_id: str, *, message_id: int | None = None, channel_id: int | None = None, drop_token: bool = False
     ) -> None:
@@ -238,71 +181,6 @@ class SqlStore(ReportQueries):
         """Return the data URI of an image job's picture."""
         row = await self._db.fetchone("SELECT image FROM job_inputs WHERE job_id=?", job_id)
         return str(row["image"]) if row else None
-
-    async def claim(self, owner: str, *, now: float, lease_s: float, limit: int = 5000) -> list[Job]:
-        """Take (or renew) the lease on unfinished jobs that are free, expired, or already ours."""
-        states = [s.value for s in _ACTIVE]
-        async with self._db.transaction() as db:
-            rows = await db.fetch(
-                f"SELECT id FROM jobs WHERE state IN ({marks(len(states))}) AND delivered_at IS NULL "
-                "AND (lease_owner IS NULL OR lease_owner=? OR lease_until<?) ORDER BY created_at, id LIMIT ?",
-                *states,
-                owner,
-                float(now),
-                limit,
-            )
-            ids = [r["id"] for r in rows]
-            for chunk in chunks(ids, 500):
-                # Taking a job over from a process that stopped renewing: its submit attempt died with it,
-                # so the provider slot it held is free (a resubmission reuses the request_id).
-                await db.execute(
-                    "UPDATE jobs SET submit_slot_until=CASE WHEN lease_owner=? THEN submit_slot_until END, "
-                    f"lease_owner=?, lease_until=? WHERE id IN ({marks(len(chunk))})",
-                    owner,
-                    owner,
-                    float(now + lease_s),
-                    *chunk,
-                )
-            if not ids:
-                return []
-            jobs: list[Job] = []
-            for chunk in chunks(ids, 500):
-                got = await db.fetch(f"SELECT * FROM jobs WHERE id IN ({marks(len(chunk))})", *chunk)
-                jobs += [row_to_job(r) for r in got]
-        return sorted(jobs, key=lambda j: (j.created_at, j.id))
-
-    async def forget_submit_attempts(self, owner: str) -> None:
-        """Free the provider slots of ``owner``'s queued jobs: a restarted process's attempts died with it."""
-        async with self._db.transaction(lock=LOCK_SUBMIT_SLOTS) as db:
-            await db.execute(
-                "UPDATE jobs SET submit_slot_until=NULL WHERE lease_owner=? AND state=?", owner, JobState.QUEUED.value
-            )
-
-    async def take_submit_slots(self, owner: str, *, now: float, max_in_flight: int, hold_s: float) -> list[Job]:
-        """Give our oldest queued jobs a provider slot while fewer than ``max_in_flight`` are taken, globally."""
-        async with self._db.transaction(lock=LOCK_SUBMIT_SLOTS) as db:
-            busy = await db.fetchone(
-                f"SELECT COUNT(*) AS n FROM jobs WHERE state IN ({marks(len(IN_FLIGHT))}) "
-                "OR (state=? AND submit_slot_until>?)",
-                *(s.value for s in IN_FLIGHT),
-                JobState.QUEUED.value,
-                float(now),
-            )
-            free = max_in_flight - (int(busy["n"]) if busy else 0)
-            if free <= 0:
-                return []
-            rows = await db.fetch(
-                "SELECT * FROM jobs WHERE state=? AND lease_owner=? AND deadline_at>=? "
-                "AND (submit_slot_until IS NULL OR submit_slot_until<=?) ORDER BY created_at, id LIMIT ?",
-                JobState.QUEUED.value,
-                owner,
-                float(now),
-                float(now),
-                free,
-            )
-            for r in rows:
-                await db.execute("UPDATE jobs SET submit_slot_until=? WHERE id=?", float(now + hold_s), r["id"])
-        return [row_to_job(r) for r in rows]
 
     async def queue_position(self, job: Job) -> int:
         """Return 1 + the number of QUEUED jobs created before ``job``."""
@@ -331,30 +209,66 @@ class SqlStore(ReportQueries):
 
     async def get_policy(self, guild_id: int) -> GuildPolicy:
         """Return the server's policy (defaults if never set)."""
-        row = await self._db.fetchone("SELECT daily_budget, policy FROM guild_settings WHERE guild_id=?", guild_id)
-        if not row:
-            return GuildPolicy()
-        return GuildPolicy.from_json(row["policy"]).replace(daily_budget=row["daily_budget"])
+        return _policy_from(
+            await self._db.fetchone("SELECT daily_budget, policy FROM guild_settings WHERE guild_id=?", guild_id)
+        )
 
     async def save_policy(self, guild_id: int, policy: GuildPolicy, *, by: int, at: float) -> None:
-        """Store the server's policy, and who changed it last."""
+        """Store the server's whole policy, and who changed it last (setup and tests; moderators use change_policy)."""
         async with self._db.transaction(lock=guild_id) as db:
-            await db.execute(
-                "INSERT INTO guild_settings (guild_id, daily_budget, policy, updated_by, updated_at) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET daily_budget=excluded.daily_budget, "
-                "policy=excluded.policy, updated_by=excluded.updated_by, updated_at=excluded.updated_at",
-                guild_id,
-                policy.daily_budget,
-                policy.to_json(),
-                by,
-                float(at),
+            await self._write_policy(db, guild_id, policy, by=by, at=at)
+
+    async def change_policy(
+        self, guild_id: int, change: Callable[[GuildPolicy], Mapping[str, Any]], *, by: int, at: float
+    ) -> tuple[GuildPolicy, GuildPolicy]:
+        """Apply ``change`` to the policy as it is in the database, under the guild's lock; return (old, new).
+
+        ``change`` computes the fields to set from the current rules, so two moderators' changes (two
+        top-ups, say) never overwrite each other, in one process or several.
+        """
+        async with self._db.transaction(lock=guild_id) as db:
+            old = _policy_from(
+                await db.fetchone("SELECT daily_budget, policy FROM guild_settings WHERE guild_id=?", guild_id)
             )
+            new = old.replace(**change(old))
+            await self._write_policy(db, guild_id, new, by=by, at=at)
+        return old, new
+
+    @staticmethod
+    async def _write_policy(db: Conn, guild_id: int, policy: GuildPolicy, *, by: int, at: float) -> None:
+        await db.execute(
+            "INSERT INTO guild_settings (guild_id, daily_budget, policy, updated_by, updated_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET daily_budget=excluded.daily_budget, "
+            "policy=excluded.policy, updated_by=excluded.updated_by, updated_at=excluded.updated_at",
+            guild_id,
+            policy.daily_budget,
+            policy.to_json(),
+            by,
+            float(at),
+        )
 
     async def close(self) -> None:
         """Release the database."""
         await self._db.close()
 
 
+def _policy_from(row: Row | None) -> GuildPolicy:
+    if not row:
+        return GuildPolicy()
+    return GuildPolicy.from_json(row["policy"]).replace(daily_budget=row["daily_budget"])
+
+
 def _split_sql(script: str) -> list[str]:
+    """Split a migration into statements (a CREATE TRIGGER's body stays whole, up to its END)."""
     lines = [line.split("--", 1)[0] for line in script.splitlines()]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+    statements: list[str] = []
+    for piece in (p.strip() for p in "\n".join(lines).split(";")):
+        if (
+            statements
+            and statements[-1].upper().startswith("CREATE TRIGGER")
+            and not statements[-1].upper().endswith("END")
+        ):
+            statements[-1] += ";\n" + piece
+        elif piece:
+            statements.append(piece)
+    return statements

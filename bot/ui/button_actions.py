@@ -8,6 +8,8 @@ import logging
 import discord
 
 from bot.errors import UserFacingError
+from bot.jobs.service import Cancel
+from bot.models import Charge, format_credits
 from bot.ui.buttons import _job_for, _moderator, _private, services_of
 from bot.ui.i18n import t
 from bot.ui.intake import start_from_interaction
@@ -115,16 +117,23 @@ async def on_report(interaction: discord.Interaction, job_id: str) -> None:
 
 
 async def on_cancel(interaction: discord.Interaction, job_id: str) -> None:
-    """The requester (or a moderator) cancels before the job reaches the provider."""
+    """The requester (or a moderator) cancels: at once before it was sent; once sent, the provider decides."""
     job = await _job_for(interaction, job_id, requester_or_mod=True)
     if job is None:
         return
     try:
-        await services_of(interaction).jobs.cancel(job.id, by=interaction.user.id)
+        result, job = await services_of(interaction).jobs.cancel(job.id, by=interaction.user.id)
     except LookupError:
-        await _private(interaction, "button.too_late_cancel")
+        await _private(interaction, "button.gone")
         return
-    await _private(interaction, "button.cancelled")
+    if result is Cancel.SENT:
+        await _private(interaction, "button.cancel_sent", price=format_credits(job.price))
+    elif result is Cancel.FINISHED:
+        await _private(interaction, "button.too_late_cancel")
+    elif job.charge is Charge.RELEASED:
+        await _private(interaction, "button.cancelled_released", price=format_credits(job.price))
+    else:
+        await _private(interaction, "button.cancelled")
 
 
 async def _moderators_only(interaction: discord.Interaction) -> bool:

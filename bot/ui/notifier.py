@@ -34,6 +34,7 @@ _UPLOAD_REJECTED = {40005, 50045}
 _RANK = {
     JobState.AWAITING_APPROVAL: 0,
     JobState.QUEUED: 0,
+    JobState.SUBMITTING: 1,
     JobState.SUBMITTED: 1,
     JobState.PROCESSING: 2,
     JobState.SUCCEEDED: 3,

@@ -67,13 +67,15 @@ def render(view: JobView) -> Rendered:
             embed.add_field(name=t("job.waiting", lang), value=notice(view.notice, lang), inline=False)
         embed.set_footer(text=t("job.footer_reserved", lang, id=job.id, price=format_credits(job.price)))
         return Rendered(None, embed, buttons.waiting_view(job))
-    if job.state in (JobState.SUBMITTED, JobState.PROCESSING):
+    if job.state in (JobState.SUBMITTING, JobState.SUBMITTED, JobState.PROCESSING):
         embed = _base(job, t("job.working.title", lang), "working")
         started = job.submitted_at or job.created_at
         eta = started + view.expected_s
         embed.add_field(name=t("job.progress", lang), value=progress_bar(view.progress), inline=False)
         when = t("job.expected", lang, when=ts(eta)) if eta > view.now else t("job.any_moment", lang)
         embed.add_field(name=t("job.started", lang), value=f"{ts(started)} · {when}", inline=False)
+        if view.notice:
+            embed.add_field(name=t("job.waiting", lang), value=notice(view.notice, lang), inline=False)
         return Rendered(None, embed, discord.ui.View())  # no buttons while at the provider
     if job.state in (JobState.SUCCEEDED, JobState.DELIVERED):
         return _success(view)
@@ -92,6 +94,8 @@ def _success(view: JobView) -> Rendered:
     if job.cover_url:
         embed.set_thumbnail(url=job.cover_url)
     content = t("job.ready", lang, user=job.user_id)
+    if view.notice == "late":
+        content += "\n" + t("job.arrived_late", lang)
     if view.notice == "download_failed" and job.video_url:
         content += "\n" + t("job.link_failed", lang, url=job.video_url)
     elif view.video is None and job.video_url:
@@ -111,8 +115,8 @@ def _failure(view: JobView) -> Rendered:
         title = t("job.failed.title", lang)
     embed = _base(job, title, "failed")
     embed.add_field(name=t("job.what_happened", lang), value=failure(job.error_code, lang), inline=False)
-    charged = job.charge is Charge.RESERVED
-    cost = t("job.cost_value", lang, price=format_credits(job.price)) if charged else t("job.cost_nothing", lang)
+    charged = job.charge is Charge.RESERVED  # exactly what the ledger holds for it
+    cost = t("job.cost_kept", lang, price=format_credits(job.price)) if charged else t("job.cost_nothing", lang)
     embed.add_field(name=t("job.cost", lang), value=cost, inline=True)
     return Rendered(f"<@{job.user_id}>", embed, buttons.retry_view(job))
 

@@ -58,5 +58,5 @@ class Members(commands.GroupCog, group_name="reelbot", group_description="Your r
     @app_commands.command(name="forget-me", description="Delete your prompts and videos' records from reelbot")
     async def forget_me(self, interaction: discord.Interaction) -> None:
         """Delete your requests and prompts; amounts spent stay in the server's books, without your name."""
-        count = await self.services.store.forget_member(interaction.user.id)
+        count = await self.services.jobs.forget_member(interaction.user.id)
         await say_privately(interaction, t("forget.done", language(interaction.locale), count=count))

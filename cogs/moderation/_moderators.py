@@ -3,7 +3,8 @@ log channel, usage reports and job lookup. Manage Server by default, and checked
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
 
 import discord
 from discord import app_commands
@@ -64,10 +65,19 @@ class Moderators(
             )
         return policy, lang
 
-    async def _save(self, interaction: discord.Interaction, what: str, **changes: object) -> GuildPolicy:
+    async def _save(self, interaction: discord.Interaction, what: str, **changes: Any) -> GuildPolicy:
         assert interaction.guild_id is not None
         return await self.services.jobs.update_policy(
             interaction.guild_id, by=interaction.user.id, what=what, **changes
+        )
+
+    async def _change(
+        self, interaction: discord.Interaction, what: str, change: Callable[[GuildPolicy], Mapping[str, Any]]
+    ) -> GuildPolicy:
+        """Change fields computed from the rules as stored at that moment (so concurrent changes add up)."""
+        assert interaction.guild_id is not None
+        return await self.services.jobs.update_policy(
+            interaction.guild_id, by=interaction.user.id, what=what, change=change
         )
 
     def _budget_text(self, policy: GuildPolicy, lang: str, day_spent: int, month_spent: int) -> str:
@@ -128,8 +138,12 @@ class Moderators(
             if topup is not None:
                 day, _ = utc_day(discord.utils.utcnow().timestamp())
                 extra = _amount(topup) or 0
-                already = policy.topup_amount if policy.topup_day == day else 0
-                policy = await self._save(interaction, "today's top-up", topup_day=day, topup_amount=already + extra)
+
+                def add_topup(current: GuildPolicy) -> dict[str, Any]:  # from the stored amount: none is lost
+                    already = current.topup_amount if current.topup_day == day else 0
+                    return {"topup_day": day, "topup_amount": already + extra}
+
+                policy = await self._change(interaction, "today's top-up", add_topup)
         except AmountError:
             bad = next(v for v in (daily, monthly, topup) if v is not None)
             await say_privately(interaction, t("mod.not_amount", lang, value=discord.utils.escape_markdown(bad[:40])))

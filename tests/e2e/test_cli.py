@@ -53,7 +53,7 @@ async def test_doctor_names_each_problem_and_its_fix(
     assert code == 1
     assert "✗ Discord rejected DISCORD_TOKEN" in out and "Reset Token" in out
     assert "✗ the provider at" in out and "rejected VIDEO_API_KEY" in out
-    assert "✗ database reachable, schema at version 0 of 2" in out and "reelbot migrate" in out
+    assert "✗ database reachable, schema at version 0 of 3" in out and "reelbot migrate" in out
     assert "✗ data folder" in out and "not writable" in out
 
     env = bot_env(tmp_path, discord_api, video_api, VIDEO_API_BASE="http://127.0.0.1:9", MESSAGE_CONTENT_INTENT="true")

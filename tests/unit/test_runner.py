@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -82,9 +83,30 @@ class World:
             modlog=self.modlog,
             video_dir=tmp / "videos",
             clock=self.clock,
-            settings=RunnerSettings(max_in_flight=max_in_flight, poll_min_s=1, poll_max_s=5),
+            settings=self.settings(max_in_flight=max_in_flight),
         )
         self.jobs = JobService(store, policy, deadline_s=deadline_s, clock=self.clock)
+        self._session, self._tmp, self._policy, self._client = session, tmp, policy, client
+
+    @staticmethod
+    def settings(**overrides: object) -> RunnerSettings:
+        """The runner's knobs for tests: a pinned clock instead of the database's, fast polls."""
+        base: dict[str, object] = {"max_in_flight": 5, "poll_min_s": 1, "poll_max_s": 5, "database_clock": False}
+        return RunnerSettings(**{**base, **overrides})  # type: ignore[arg-type]
+
+    def another_runner(self, **overrides: object) -> Runner:
+        """A second process's runner on the same store and provider (its own worker id)."""
+        return Runner(
+            self.store,
+            self._client,
+            self.notifier,
+            self._policy,
+            modlog=self.modlog,
+            video_dir=self._tmp / "videos-2",
+            clock=self.clock,
+            owner="other-host:main",
+            settings=self.settings(**overrides),
+        )
 
     async def request(self, prompt: str = "a fox", user_id: int = 1) -> str:
         job = await self.jobs.request(
@@ -129,7 +151,7 @@ async def test_a_job_goes_from_queued_to_delivered(world: World) -> None:
 
 
 async def test_submission_respects_the_in_flight_limit(world: World) -> None:
-    world.runner._settings = RunnerSettings(max_in_flight=1, poll_min_s=1, poll_max_s=5)
+    world.runner._settings = World.settings(max_in_flight=1)
     world.api.duration = 3600
     ids = []
     for i in range(3):
@@ -211,15 +233,35 @@ async def test_a_generation_failure_keeps_the_charge(world: World) -> None:
     assert job is not None and job.state is JobState.FAILED and job.charge is Charge.RESERVED
 
 
-async def test_a_job_stuck_past_its_deadline_expires(world: World) -> None:
-    world.api.duration = 3600
+async def test_a_job_stuck_past_its_deadline_and_the_grace_period_expires_with_its_price_kept(world: World) -> None:
+    world.api.duration = 3600 * 5
     job_id = await world.request()
     await world.run(2, advance=10)
-    world.clock.now += 700
+    world.clock.now += 700 + 1800
     await world.run(2)
     job = await world.store.get_job(job_id)
     assert job is not None and job.state is JobState.EXPIRED and job.delivered_at is not None
+    assert job.charge is Charge.RESERVED  # the provider accepted (and bills) it
     assert world.notifier.delivered[-1].job.error_code == "deadline"
+
+
+async def test_a_late_video_within_the_grace_period_is_still_delivered(world: World) -> None:
+    """Past its deadline the task is still polled (slowly); the paid-for video reaches the member with a note.
+
+    Failed on the old runner: the job expired at the deadline and the video the provider billed was abandoned."""
+    world.api.duration = 1.0  # real seconds
+    job_id = await world.request()
+    await world.run(1, advance=0)  # submitted
+    world.clock.now += 700  # past the 600 s deadline, with the provider still working
+    await world.run(1, advance=60)
+    job = await world.store.get_job(job_id)
+    assert job is not None and job.state is JobState.PROCESSING
+    assert world.notifier.shown[-1].notice == "late"  # the member is told it is slow, not that it failed
+    await asyncio.sleep(1.1)
+    await world.run(2, advance=60)
+    job = await world.store.get_job(job_id)
+    assert job is not None and job.state is JobState.DELIVERED and job.charge is Charge.RESERVED
+    assert world.notifier.delivered[-1].notice == "late"
 
 
 async def test_polls_follow_the_schedule_not_every_iteration(world: World) -> None:
@@ -264,7 +306,9 @@ async def test_a_submit_that_timed_out_but_landed_is_adopted_not_paid_twice(worl
     job_id = await world.request()
     await world.run(1, advance=1)
     job = await world.store.get_job(job_id)
-    assert job is not None and job.state is JobState.QUEUED and job.submit_attempts == 1
+    assert job is not None and job.state is JobState.SUBMITTING and job.submit_attempts == 1  # outcome unknown
+    assert job.charge is Charge.RESERVED
+    await asyncio.sleep(0.6)  # the provider finishes creating the task whose answer was lost
     await world.run(4, advance=30)
     assert await world.state(job_id) is JobState.DELIVERED
     assert len(world.api.tasks) == 1 and len(world.api.submits) == 2
@@ -300,12 +344,19 @@ async def test_a_hung_result_lookup_is_retried_later(world: World) -> None:
 
 
 async def test_the_same_job_is_never_worked_by_two_processes_at_once(world: World) -> None:
+    """A live worker's jobs are never taken; a dead one's are, once its heartbeat is LEASE_SECONDS old."""
     job_id = await world.request()
-    other = await world.store.claim("another-process", now=world.clock.now, lease_s=30)
-    assert [j.id for j in other] == [job_id]
+    other = world.another_runner()
+    await other._register()
+    assert [j.id for j in await world.store.claim(other.worker_id, stale_s=30, now=world.clock.now)] == [job_id]
     await world.run(1)
-    assert world.api.submits == []  # the job is leased by another process
-    world.clock.now += 31  # the other process died: its lease runs out
+    assert world.api.submits == []  # the job is held by a live process
+    world.clock.now += 25
+    await other._beat()  # its heartbeat goes on, whatever its work is doing
+    world.clock.now += 25
+    await world.run(1)
+    assert world.api.submits == []
+    world.clock.now += 31  # the other process died: no heartbeat for longer than the lease
     await world.run(3)
     assert await world.state(job_id) is JobState.DELIVERED
 

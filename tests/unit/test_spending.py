@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import BudgetExhausted, MemberLimitReached
-from bot.jobs.service import JobRequest, JobService
+from bot.jobs.service import Cancel, JobRequest, JobService
 from bot.models import Charge, Delivery, VideoOptions
 from bot.spending.budget import SpendingPolicy, utc_day
 from bot.store.sql import SqlStore
@@ -101,8 +101,9 @@ async def test_hourly_limit_is_per_member_and_rolls(store: SqlStore) -> None:
 async def test_released_jobs_give_the_money_back_once(store: SqlStore) -> None:
     jobs = service(store, budget=100_000)
     job = await jobs.request(request())
-    released = await store.release(job)
-    await store.release(released)
+    first, released = await jobs.cancel(job.id, by=1)
+    second, _ = await jobs.cancel(job.id, by=1)
+    assert (first, second) == (Cancel.CANCELLED, Cancel.FINISHED)
     assert released.charge is Charge.RELEASED
     assert await store.spent(10, "2026-11-24") == 0
     await jobs.request(request(user_id=2))  # the budget is free again
