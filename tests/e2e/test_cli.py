@@ -101,7 +101,7 @@ async def test_migrate_prints_the_schema_version(
 ) -> None:
     env = bot_env(tmp_path, discord_api, video_api)
     code, out = await cli(tmp_path, env, "migrate")
-    assert code == 0 and "database schema version 2 (sqlite; migrated from version 0)" in out
+    assert code == 0 and "database schema version 3 (sqlite; migrated from version 0)" in out
     code, out = await cli(tmp_path, env, "migrate")
     assert "already up to date" in out
 

@@ -51,7 +51,8 @@ class FakeVideoAPI:
     duration: float = 1.0
     tasks: dict[str, Task] = field(default_factory=dict)
     submits: list[dict[str, Any]] = field(default_factory=list)
-    # Served first, in order: (status, error JSON), ("hang", seconds) or ("html", status).
+    # Served first, in order: (status, error JSON), ("hang", seconds), ("html", status) or ("lost", status):
+    # the task is created but the answer is a gateway's error page (the request landed, its answer was lost).
     submit_errors: list[tuple[Any, Any]] = field(default_factory=list)
     result_hangs: int = 0  # the next N result lookups hang for 2 s
     duration_fn: Any = None  # () -> seconds, to draw each task's duration (benchmarks); else ``duration``
@@ -88,6 +89,11 @@ class FakeVideoAPI:
             kind, value = self.submit_errors.pop(0)
             if kind == "hang":  # answer too late for the client, but the task is created: it landed
                 await asyncio.sleep(value)
+            elif kind == "lost":  # as the real API would have answered, then the answer is lost
+                known = any(t.request_id == str(body.get("request_id")) for t in self.tasks.values())
+                if not known and "[reject]" not in str(body.get("prompt", "")):
+                    self._create(body)
+                return web.Response(status=value, text="<html>upstream timed out</html>", content_type="text/html")
             elif kind == "html":  # a gateway's error page instead of JSON
                 return web.Response(
                     status=value, text="<html><body>502 Bad Gateway</body></html>", content_type="text/html"
@@ -104,9 +110,16 @@ class FakeVideoAPI:
             return web.json_response(
                 {"error": {"code": "1231", "message": f"You already have a request: {request_id}"}}, status=400
             )
+        task = self._create(body)
+        return web.json_response(
+            {"model": body.get("model"), "id": task.id, "request_id": request_id, "task_status": "PROCESSING"}
+        )
+
+    def _create(self, body: dict[str, Any]) -> Task:
+        prompt = str(body.get("prompt", ""))
         task = Task(
             str(next(self._ids)),
-            request_id,
+            str(body.get("request_id")),
             body,
             time.time(),
             self.duration_fn() if self.duration_fn else self.duration,
@@ -114,9 +127,7 @@ class FakeVideoAPI:
             big="[big]" in prompt,
         )
         self.tasks[task.id] = task
-        return web.json_response(
-            {"model": body.get("model"), "id": task.id, "request_id": request_id, "task_status": "PROCESSING"}
-        )
+        return task
 
     async def _result(self, request: web.Request) -> web.Response:
         if not self._auth_ok(request):
