@@ -331,3 +331,37 @@ async def test_every_settings_command_answers_and_takes_effect(
     )
     answer = await discord_api.wait_for(lambda: discord_api.reply_to(image), what="the refusal")
     assert answer.flags & 64
+
+
+async def test_cancel_while_the_submit_answer_is_lost_is_honest_and_never_pays_twice(
+    discord_api: FakeDiscord, video_api: FakeVideoAPI, make_bot, tmp_path
+) -> None:
+    """The member presses Cancel while the video service is not answering (the request landed, the answer
+    was lost). Before the lifecycle issue: the price was released and the member read "nothing was charged"
+    while the provider billed the task. Now: one paid task, an honest answer, and the server's budget counts it."""
+    import copy
+
+    video_api.duration = 2.0
+    await make_bot(PROVIDER_MAX_IN_FLIGHT="1")
+    first = await discord_api.slash("video", prompt("first"))
+    await discord_api.wait_for(lambda: len(video_api.submits) == 1, what="the first submit")
+    second = await discord_api.slash("video", prompt("second"))
+    queued = await discord_api.wait_for(
+        lambda: (m := discord_api.reply_to(second)) and m.title.startswith("🎬") and m.custom_ids() and m,
+        what="the queued reply",
+    )
+    queued = copy.deepcopy(queued)  # the member's screen still shows Cancel while the job is being sent
+    video_api.submit_errors += [("lost", 504), ("lost", 504)]
+    await discord_api.wait_for(lambda: len(video_api.submits) == 2, what="the second job's lost submit")
+    member = {"id": str(second.user_id), "username": "member", "discriminator": "0", "avatar": None}
+    pressed = await discord_api.press(
+        queued, next(c for c in queued.custom_ids() if c.startswith("rb:cancel:")), user={**member, "global_name": "m"}
+    )
+    answer = await discord_api.wait_for(lambda: discord_api.reply_to(pressed), what="the answer to Cancel")
+    assert answer.flags & 64 and "already sent to the video service" in (answer.content or "")
+    final = await discord_api.wait_for(lambda: finished(discord_api, second), what="the paid video", timeout=40)
+    assert final.title.startswith("✅")
+    await discord_api.wait_for(lambda: finished(discord_api, first), what="the first video")
+    assert len(video_api.tasks) == 2  # one task per request: nothing paid twice
+    jobs = jobs_in_db(tmp_path)
+    assert [j["charge"] for j in jobs] == ["reserved", "reserved"]  # the budget counts what the provider bills

@@ -410,3 +410,12 @@ async def _queued_job(store: SqlStore, user_id: int = 1) -> str:
 
     jobs = JobService(store, SpendingPolicy(price=1, daily_budget=10**9, hourly_limit=100), deadline_s=600)
     return (await jobs.request(_req(user_id))).id
+
+
+def test_the_docs_show_every_edge_of_the_table() -> None:
+    """docs/how-it-works.md renders EDGES; a new edge without its row fails here."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "how-it-works.md").read_text()
+    for (state, event), edge in EDGES.items():
+        fenced = "yes" if edge.needs_lease else "no"
+        row = f"| `{state.value}` | `{event}` | `{edge.to.value}` | {edge.money.value} | {fenced} |"
+        assert row in doc, row

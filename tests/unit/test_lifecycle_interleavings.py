@@ -13,6 +13,7 @@ At the end, with the provider healthy, every job ends in a video or a reason the
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -87,25 +88,19 @@ async def play(world: World, seed: int, steps: int) -> None:
         ids = [r["id"] for r in await world.store._db.fetch("SELECT id FROM jobs WHERE delivered_at IS NULL")]
         if action == "request":
             prompt = rng.choice(["a fox", "a scene [fail]", "a thing [reject]", "a boat"])
-            try:
+            with contextlib.suppress(UserFacingError):  # a budget or a limit: refused, nothing reserved
                 await world.request(f"{prompt} {i}", user_id=rng.choice(users))
-            except UserFacingError:
-                pass  # a budget or a limit: refused, nothing reserved
         elif action == "tick":
             await world.run(rng.randint(1, 2), advance=rng.choice([0.5, 5, 30, 90, 400]))
         elif action == "fault":
             world.api.submit_errors.append(rng.choice(FAULTS))
         elif action == "cancel" and ids:
-            try:
+            with contextlib.suppress(LookupError):
                 await world.jobs.cancel(rng.choice(ids), by=1)
-            except LookupError:
-                pass
         elif action == "decide" and ids:
             decide = world.jobs.approve if rng.random() < 0.7 else world.jobs.reject
-            try:
+            with contextlib.suppress(LookupError, UserFacingError):
                 await decide(rng.choice(ids), by=99)
-            except (LookupError, UserFacingError):
-                pass
         elif action == "forget":
             await world.jobs.forget_member(rng.choice(users))
         elif action == "takeover":  # this process dies; another takes its jobs over once its heartbeat is stale

@@ -95,6 +95,26 @@ async def test_submit_is_not_retried_after_a_server_error(server) -> None:
     assert len(calls) == 1
 
 
+async def test_a_submit_never_follows_a_redirect(server) -> None:
+    """A 307/308 would make aiohttp POST the body again elsewhere (a second, possibly paid, request)."""
+    calls: list[str] = []
+
+    async def moved(request: web.Request) -> web.Response:
+        calls.append("relay")
+        raise web.HTTPTemporaryRedirect("/elsewhere")
+
+    async def elsewhere(request: web.Request) -> web.Response:
+        calls.append("elsewhere")
+        return web.json_response({"id": "t1", "request_id": "r1", "task_status": "PROCESSING"})
+
+    base = await server({SUBMIT: moved, ("POST", "/elsewhere"): elsewhere})
+    async with aiohttp.ClientSession() as session:
+        client = await client_for(session, base)
+        with pytest.raises(errors.InvalidRequest, match="redirected"):
+            await client.submit({"model": "cogvideox-2", "prompt": "x", "request_id": "r1"})
+    assert calls == ["relay"]
+
+
 async def test_submit_retries_only_when_the_connection_was_never_made(unused_tcp_port: int) -> None:
     async with aiohttp.ClientSession() as session:
         client = await client_for(session, f"http://127.0.0.1:{unused_tcp_port}")
