@@ -94,6 +94,7 @@ class Runner:
         self._registered = False
         self._trusted_until = 0.0  # monotonic: no POST after this unless a heartbeat renewed our leases
         self._busy: dict[str, asyncio.Task[None]] = {}
+        self._next_progress = 0.0  # when the progress replies are next looked at
         self._pools = {
             "send": asyncio.Semaphore(settings.submit_workers),
             "poll": asyncio.Semaphore(settings.poll_workers),
@@ -212,9 +213,15 @@ class Runner:
 
     async def _tick(self) -> float:
         now = self._clock()
-        mine = await self._store.claim(self.worker_id, stale_s=self._settings.lease_s, now=self._db_now())
+        due = await self._store.claim(
+            self.worker_id,
+            stale_s=self._settings.lease_s,
+            now=self._db_now(),
+            due_at=now,
+            queued=self._settings.max_in_flight * 2,  # more cannot be sent now anyway
+        )
         queued: list[Job] = []
-        for job in mine:
+        for job in due:
             if job.id in self._busy:
                 continue
             if job.state is JobState.AWAITING_APPROVAL and now > job.deadline_at:
@@ -223,17 +230,18 @@ class Runner:
                 await self._move(job, "expire", finished_at=now, error_code="queue_timeout")
             elif job.state is JobState.QUEUED:
                 queued.append(job)
-            elif job.state is JobState.SUBMITTING and (job.next_poll_at or 0) <= now:
+            elif job.state is JobState.SUBMITTING:
                 self._spawn(job, "send", self._resolve(job))
-            elif job.state in IN_FLIGHT and (job.next_poll_at is None or job.next_poll_at <= now):
+            elif job.state in IN_FLIGHT:
                 self._spawn(job, "poll", self._poll(job))
             elif job.state in OUTCOMES:
                 self._spawn(job, "deliver", self._deliverer.finish(job))
         if queued and not self._submitter.paused(now):
             await self._send_queued(queued)
-        active = [j for j in mine if j.state is JobState.QUEUED or j.state in AT_PROVIDER]
-        await self._show_progress([j for j in active if j.id not in self._busy])
-        return self._next_delay(mine)
+        if now >= self._next_progress:
+            self._next_progress = now + self._settings.progress_every_s / 4
+            await self._show_progress(await self._store.held(self.worker_id, (JobState.QUEUED, *AT_PROVIDER)))
+        return await self._next_delay(now, waiting=bool(queued))
 
     async def _send_queued(self, queued: list[Job]) -> None:
         """Take a provider slot for each queued job, oldest first, while the provider has room."""
@@ -267,14 +275,14 @@ class Runner:
 
         self._busy[job.id] = asyncio.create_task(run(), name=f"reelbot-{pool}-{job.id}")
 
-    def _next_delay(self, jobs: list[Job]) -> float:
-        now = self._clock()
-        delay = self._settings.idle_s
-        for job in jobs:
-            if job.state in AT_PROVIDER and job.next_poll_at is not None:
-                delay = min(delay, job.next_poll_at - now)
-            elif job.state is JobState.QUEUED:
-                delay = min(delay, max(self._submitter.paused_until - now, self._settings.progress_every_s / 4))
+    async def _next_delay(self, now: float, *, waiting: bool) -> float:
+        delay = min(self._settings.idle_s, self._next_progress - now)
+        next_due = await self._store.next_due(self.worker_id)
+        if next_due is not None:
+            delay = min(delay, next_due - now)
+        if waiting:  # queued jobs: try again when the pause ends or a slot may be free
+            delay = min(delay, max(self._submitter.paused_until - now, self._settings.progress_every_s / 4))
+        # Due work is batched into ticks of at least 1/16 of the shortest poll interval.
         return max(self._settings.poll_min_s / 16, delay)
 
     async def _move(self, job: Job, event: str, **changes: Any) -> Job | None:
@@ -404,7 +412,7 @@ class Runner:
         every = self._settings.progress_every_s
         self._last_shown = {j.id: self._last_shown.get(j.id, 0.0) for j in active}
         for job in active:
-            if now - self._last_shown[job.id] >= every:
+            if job.id not in self._busy and now - self._last_shown[job.id] >= every:
                 await self._show(job, await self._estimate(job))
 
     async def _show(self, job: Job, est: schedule.Estimate) -> None:

@@ -135,8 +135,26 @@ class Store(Protocol):
         """Free the worker's jobs at once (a clean stop)."""
         ...
 
-    async def claim(self, worker_id: str, *, stale_s: float, now: float | None = None, limit: int = 5000) -> list[Job]:
-        """Take unfinished jobs whose holder is gone (new fencing token); return all the worker holds."""
+    async def claim(
+        self,
+        worker_id: str,
+        *,
+        stale_s: float,
+        now: float | None = None,
+        due_at: float | None = None,
+        queued: int = 5000,
+        limit: int = 5000,
+    ) -> list[Job]:
+        """Take unfinished jobs whose holder is gone (new fencing token); return the worker's jobs with a step
+        due at ``due_at`` (all it holds when None)."""
+        ...
+
+    async def held(self, worker_id: str, states: Iterable[JobState]) -> list[Job]:
+        """Return the worker's jobs in ``states`` (for progress replies), oldest first."""
+        ...
+
+    async def next_due(self, worker_id: str) -> float | None:
+        """Return when the worker's next poll or retry is due (None: nothing scheduled)."""
         ...
 
     async def at_provider(self) -> int:

@@ -13,9 +13,9 @@ every claim bumps ``lease_epoch``, the fencing token the runner's writes carry.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
-from bot.models import AT_PROVIDER, Charge, Job, JobState, Lease, Money, Outcome
+from bot.models import AT_PROVIDER, OUTCOMES, Charge, Job, JobState, Lease, Money, Outcome
 from bot.store import money as ledger
 from bot.store.base import Admission
 from bot.store.driver import LOCK_SUBMIT_SLOTS, Driver, marks
@@ -145,8 +145,20 @@ class LifecycleQueries:
             await db.execute("UPDATE jobs SET lease_owner=NULL WHERE lease_owner=?", worker_id)
             await db.execute("DELETE FROM workers WHERE id=?", worker_id)
 
-    async def claim(self, worker_id: str, *, stale_s: float, now: float | None = None, limit: int = 5000) -> list[Job]:
-        """Take unfinished jobs whose holder is gone (bumping their fencing token); return all the worker holds."""
+    async def claim(
+        self,
+        worker_id: str,
+        *,
+        stale_s: float,
+        now: float | None = None,
+        due_at: float | None = None,
+        queued: int = 5000,
+        limit: int = 5000,
+    ) -> list[Job]:
+        """Take unfinished jobs whose holder is gone (bumping their fencing token); return the worker's jobs
+        that have a step due at ``due_at`` (every held job when it is None): at most ``queued`` of the oldest
+        queued ones (and any past their deadline), those whose next poll or retry has come, and finished ones
+        the member has not seen yet."""
         clock, clock_params = self._clock(now)
         live = f"SELECT id FROM workers WHERE last_seen + ? >= {clock}"
         free = f"(lease_owner IS NULL OR (lease_owner<>? AND lease_owner NOT IN ({live})))"
@@ -167,14 +179,50 @@ class LifecycleQueries:
                 float(stale_s),
                 *clock_params,
             )
-            rows = await db.fetch(
-                f"SELECT * FROM jobs WHERE lease_owner=? AND state IN ({states}) AND delivered_at IS NULL "
-                "ORDER BY created_at, id LIMIT ?",
-                worker_id,
-                *_ACTIVE,
-                limit,
+        held = "FROM jobs WHERE lease_owner=? AND delivered_at IS NULL"
+        if due_at is None:
+            rows = await self._db.fetch(
+                f"SELECT * {held} AND state IN ({states}) ORDER BY created_at, id LIMIT ?", worker_id, *_ACTIVE, limit
             )
+            return [row_to_job(r) for r in rows]
+        stepping = [s.value for s in (*AT_PROVIDER, *OUTCOMES)]
+        rows = await self._db.fetch(
+            f"SELECT * {held} AND ((state IN ({marks(len(stepping))}) AND COALESCE(next_poll_at, 0) <= ?) "
+            f"OR (state IN ({marks(len(OUTCOMES))})) OR (state IN (?, ?) AND deadline_at < ?)) LIMIT ?",
+            worker_id,
+            *stepping,
+            float(due_at),
+            *(s.value for s in OUTCOMES),
+            JobState.AWAITING_APPROVAL.value,
+            JobState.QUEUED.value,
+            float(due_at),
+            limit,
+        )
+        waiting = await self._db.fetch(
+            f"SELECT * {held} AND state=? ORDER BY created_at, id LIMIT ?", worker_id, JobState.QUEUED.value, queued
+        )
+        jobs = {r["id"]: row_to_job(r) for r in (*rows, *waiting)}
+        return sorted(jobs.values(), key=lambda j: (j.created_at, j.id))
+
+    async def held(self, worker_id: str, states: Iterable[JobState]) -> list[Job]:
+        """Return the worker's jobs in ``states`` (for progress replies), oldest first."""
+        wanted = [s.value for s in states]
+        rows = await self._db.fetch(
+            f"SELECT * FROM jobs WHERE lease_owner=? AND state IN ({marks(len(wanted))}) ORDER BY created_at, id",
+            worker_id,
+            *wanted,
+        )
         return [row_to_job(r) for r in rows]
+
+    async def next_due(self, worker_id: str) -> float | None:
+        """Return when the worker's next poll or retry is due (None: nothing scheduled)."""
+        states = [s.value for s in AT_PROVIDER]
+        row = await self._db.fetchone(
+            f"SELECT MIN(next_poll_at) AS t FROM jobs WHERE lease_owner=? AND state IN ({marks(len(states))})",
+            worker_id,
+            *states,
+        )
+        return float(row["t"]) if row and row["t"] is not None else None
 
     async def at_provider(self) -> int:
         """Count the jobs holding one of the provider's slots, in every process."""

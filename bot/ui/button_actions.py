@@ -200,8 +200,11 @@ async def on_block(interaction: discord.Interaction, job_id: str) -> None:
     jobs = services_of(interaction).jobs
     policy = await jobs.policy(job.guild_id)
     reason = t("mod.block_reason_report", policy.locale, job=job.id)
-    await jobs.update_policy(
-        job.guild_id, by=interaction.user.id, what="blocked members", blocked={**policy.blocked, job.user_id: reason}
+    await jobs.update_policy(  # merged into the rules as stored, so a concurrent change is not lost
+        job.guild_id,
+        by=interaction.user.id,
+        what="blocked members",
+        change=lambda current: {"blocked": {**current.blocked, job.user_id: reason}},
     )
     await jobs.modlog.event(job.guild_id, "blocked", job=job, by=interaction.user.id, detail={"reason": reason})
     await _private(interaction, "button.blocked", who=f"<@{job.user_id}>")

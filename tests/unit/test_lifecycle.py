@@ -419,3 +419,58 @@ def test_the_docs_show_every_edge_of_the_table() -> None:
         fenced = "yes" if edge.needs_lease else "no"
         row = f"| `{state.value}` | `{event}` | `{edge.to.value}` | {edge.money.value} | {fenced} |"
         assert row in doc, row
+
+
+async def _waiting_locks(store: SqlStore) -> int:
+    row = await store._db.fetchone("SELECT COUNT(*) AS n FROM pg_locks WHERE NOT granted")
+    return int(row["n"]) if row else 0
+
+
+async def test_cancel_and_expiry_queue_behind_the_guilds_lock_on_postgres(world: World) -> None:
+    """#4, with two real transactions: Cancel and the runner's expiry arrive while another transaction holds
+    the server's lock. Both wait for it (a fact read from pg_locks, not a duration); then exactly one applies.
+
+    Before: Cancel took the provider-slot lock and release the guild's, so both wrote a release."""
+    if world.store.dialect != "postgres":
+        pytest.skip("PostgreSQL's advisory locks; SQLite has one writer at a time")
+    job_id = await world.request()
+    await world.runner._register()
+    [held] = await world.store.claim(world.runner.worker_id, stale_s=30, now=world.clock.now)
+    pool = world.store._db._pool  # type: ignore[attr-defined]
+    async with pool.acquire() as other:
+        tx = other.transaction()
+        await tx.start()
+        await other.execute("SELECT pg_advisory_xact_lock($1)", GUILD)
+        cancel = asyncio.create_task(world.jobs.cancel(job_id, by=1))
+        expire = asyncio.create_task(
+            transition(
+                world.store, job_id, guild_id=GUILD, expect=JobState.QUEUED, event="expire", lease=held.lease, now=1.0
+            )
+        )
+        for _ in range(200):
+            if await _waiting_locks(world.store) >= 2:
+                break
+            await asyncio.sleep(0.01)
+        assert await _waiting_locks(world.store) >= 2, "both should wait for the server's lock"
+        await tx.commit()
+    (result, _), expired = await cancel, await expire
+    assert (result is Cancel.CANCELLED) != expired.applied  # exactly one of them
+    assert await ledger(world.store, job_id) == [("reserve", 100_000), ("release", -100_000)]
+
+
+async def test_a_claim_skips_rows_another_claim_holds_on_postgres(store: SqlStore) -> None:
+    """#3, with two real transactions: while A's claim holds some rows, B's claim takes only the others at once.
+
+    Before: B's UPDATE waited for A's rows and then re-took them (ids only in its condition)."""
+    if store.dialect != "postgres":
+        pytest.skip("row locks and SKIP LOCKED are PostgreSQL's; SQLite has one writer at a time")
+    ids = sorted([await _queued_job(store, user_id=i) for i in range(6)])
+    await store.register_worker("b", "host:b", now=1000.0)
+    pool = store._db._pool  # type: ignore[attr-defined]
+    async with pool.acquire() as a:
+        tx = a.transaction()
+        await tx.start()
+        await a.execute("SELECT id FROM jobs WHERE id = ANY($1::text[]) FOR UPDATE", ids[:3])
+        got = await asyncio.wait_for(store.claim("b", stale_s=30, now=1000.0), timeout=5)
+        await tx.rollback()
+    assert sorted(j.id for j in got) == ids[3:]
