@@ -129,7 +129,9 @@ class ReelBot(commands.AutoShardedBot):
             return
         runner.start()
         if s.syncs_commands:
-            await sync_commands(self, data_dir=s.data_dir, guild_id=s.dev_guild_id, force=False)
+            await sync_commands(
+                self, data_dir=s.data_dir, api_base=s.discord_api_base, guild_id=s.dev_guild_id, force=False
+            )
         if self.application_id:
             url = discord.utils.oauth_url(
                 self.application_id, permissions=INVITE_PERMISSIONS, scopes=("bot", "applications.commands")
