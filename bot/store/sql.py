@@ -17,6 +17,7 @@ from bot.store.base import Admission
 from bot.store.driver import LOCK_MIGRATE, LOCK_SUBMIT_SLOTS, Conn, Driver, chunks, marks
 from bot.store.reports import ReportQueries
 from bot.store.rows import COLUMNS, MUTABLE, job_to_row, row_to_job
+from bot.store.upkeep import Upkeep
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ _UPDATE = f"UPDATE jobs SET {', '.join(f'{c}=?' for c in MUTABLE)} WHERE id=?"
 _ACTIVE = (JobState.AWAITING_APPROVAL, JobState.QUEUED, *IN_FLIGHT, *OUTCOMES)
 
 
-class SqlStore(ReportQueries):
+class SqlStore(ReportQueries, Upkeep):
     """Persistence for jobs, budgets and guild settings over a Driver."""
 
     def __init__(self, driver: Driver) -> None:
