@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.store.driver import Driver
+from bot.models import JobState
+from bot.store.driver import Driver, marks
+
+_ENDED = (JobState.DELIVERED.value, JobState.FAILED.value, JobState.EXPIRED.value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,3 +35,22 @@ class Upkeep:
         )
         assert row is not None
         return SchemaAccess(user=str(row["u"]), schema=row["s"], may_create=bool(row["c"]))
+
+    async def prune_inputs(self, *, finished_before: float, limit: int = 500) -> int:
+        """Delete the pictures of up to ``limit`` jobs that ended before ``finished_before``; return how many.
+
+        Only the picture (kept for Re-roll) goes: the job, its prompt and its money stay.
+        """
+        async with self._db.transaction() as db:
+            rows = await db.fetch(
+                "SELECT i.job_id FROM job_inputs i JOIN jobs j ON j.id = i.job_id "
+                f"WHERE j.state IN ({marks(len(_ENDED))}) AND COALESCE(j.finished_at, j.created_at) < ? "
+                "ORDER BY i.job_id LIMIT ?",
+                *_ENDED,
+                float(finished_before),
+                limit,
+            )
+            ids = [r["job_id"] for r in rows]
+            if ids:
+                await db.execute(f"DELETE FROM job_inputs WHERE job_id IN ({marks(len(ids))})", *ids)
+        return len(ids)

@@ -14,7 +14,7 @@ def test_the_mit_licence_is_at_the_root_and_named_by_the_package_and_the_image()
     licence = (ROOT / "LICENSE").read_text()
     assert licence.startswith("MIT License")
     assert re.search(r"^Copyright \(c\) \d{4} reelbot contributors$", licence, re.M)
-    assert "THE SOFTWARE IS PROVIDED \"AS IS\", WITHOUT WARRANTY OF ANY KIND" in licence
+    assert 'THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND' in licence
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert project["license"] == "MIT" and project["license-files"] == ["LICENSE"]
     dockerfile = (ROOT / "Dockerfile").read_text()
