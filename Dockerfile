@@ -3,12 +3,15 @@
 FROM python:3.12-slim AS build
 WORKDIR /src
 RUN python -m venv /venv
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY bot ./bot
 COPY cogs ./cogs
 RUN /venv/bin/pip install --no-cache-dir .
 
 FROM python:3.12-slim
+LABEL org.opencontainers.image.title="reelbot" \
+      org.opencontainers.image.description="Self-hosted Discord bot that turns prompts and pictures into CogVideoX videos, within a per-server budget." \
+      org.opencontainers.image.licenses="MIT"
 RUN useradd --create-home --uid 10001 reelbot && mkdir /data && chown 10001 /data
 COPY --from=build /venv /venv
 ENV PATH=/venv/bin:$PATH \

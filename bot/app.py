@@ -21,6 +21,7 @@ from bot.jobs.runner import Runner, RunnerSettings, default_owner
 from bot.jobs.service import JobService
 from bot.metrics import DISCORD_429
 from bot.provider.client import CogVideoClient
+from bot.retention import InputPruner
 from bot.spending.budget import SpendingPolicy
 from bot.store import SqlStore, open_store
 from bot.ui.buttons import DYNAMIC_ITEMS
@@ -91,6 +92,7 @@ class ReelBot(commands.AutoShardedBot):
         self._session = session
         self._store = store
         self.services: Services | None = None
+        self._pruner = InputPruner(store, retention_days=settings.input_retention_days)
 
     async def setup_hook(self) -> None:
         """Build the services, load every cog, start the runner, sync commands if they changed."""
@@ -130,8 +132,11 @@ class ReelBot(commands.AutoShardedBot):
         if not self._serve:
             return
         runner.start()
+        self._pruner.start()
         if s.syncs_commands:
-            await sync_commands(self, data_dir=s.data_dir, guild_id=s.dev_guild_id, force=False)
+            await sync_commands(
+                self, data_dir=s.data_dir, api_base=s.discord_api_base, guild_id=s.dev_guild_id, force=False
+            )
         if self.application_id:
             url = discord.utils.oauth_url(
                 self.application_id, permissions=INVITE_PERMISSIONS, scopes=("bot", "applications.commands")
@@ -143,6 +148,7 @@ class ReelBot(commands.AutoShardedBot):
 
     async def close(self) -> None:
         """Stop the runner before the HTTP session closes, so work in flight finishes cleanly."""
+        await self._pruner.stop()
         if self.services is not None:
             await self.services.runner.stop()
             await self.services.notifier.close()

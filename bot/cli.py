@@ -188,7 +188,11 @@ async def _sync(settings: Settings, guild_id: int | None) -> int:
             async with ReelBot(settings, session, store, serve=False) as bot:
                 await bot.login(settings.discord_token)
                 report = await sync_commands(
-                    bot, data_dir=settings.data_dir, guild_id=guild_id or settings.dev_guild_id, force=True
+                    bot,
+                    data_dir=settings.data_dir,
+                    api_base=settings.discord_api_base,
+                    guild_id=guild_id or settings.dev_guild_id,
+                    force=True,
                 )
         finally:
             await store.close()

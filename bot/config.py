@@ -32,6 +32,7 @@ class Settings:
     video_model: str = "cogvideox-2"
     database_url: str = "sqlite:///data/reelbot.sqlite3"
     data_dir: Path = Path("data")
+    input_retention_days: int = 30  # members' pictures, kept for Re-roll; 0: until the member's forget-me
     price_per_video: int = 100_000
     guild_daily_budget: int = 1_000_000
     user_hourly_limit: int = 3
@@ -180,6 +181,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, env_file: str | None 
         video_model=model,
         database_url=database_url,
         data_dir=Path(r.raw("DATA_DIR") or "data"),
+        input_retention_days=r.integer("INPUT_RETENTION_DAYS", 30),
         price_per_video=r.credits("PRICE_PER_VIDEO", "0.1"),
         guild_daily_budget=r.credits("GUILD_DAILY_BUDGET", "1.0"),
         user_hourly_limit=r.integer("USER_HOURLY_LIMIT", 3),

@@ -156,13 +156,39 @@ async def _database(settings: Settings) -> Check:
         )
     try:
         version, latest = await store.schema_version(), store.latest_version()
+        access = await store.schema_access() if version < latest else None
     finally:
         await store.close()
-    if version < latest:
+    if version > latest:
         return Check(
             False,
-            f"database reachable, schema at version {version} of {latest}",
-            "run `reelbot migrate` (the bot also migrates when it starts)",
+            f"database schema version {version} is newer than this reelbot knows ({latest})",
+            "run the reelbot version that last migrated this database, or restore a backup made before it",
+        )
+    if access is not None and not access.may_create:
+        if access.schema is None:
+            return Check(
+                False,
+                "database reachable, but no schema on its search_path exists to create the tables in",
+                "create the schema, or fix search_path for the database user",
+            )
+        return Check(
+            False,
+            f"database reachable, but its user may not create tables in schema {access.schema}",
+            f"as the database's owner: GRANT CREATE ON SCHEMA {access.schema} TO {access.user}; "
+            "or run `reelbot migrate` once as a user that may",
+        )
+    if version == 0:
+        return Check(
+            True,
+            f"database reachable and empty: the schema will be created on first start ({store.dialect}; "
+            "or now, with `reelbot migrate`)",
+        )
+    if version < latest:
+        return Check(
+            True,
+            f"database reachable, schema at version {version} of {latest}: the bot migrates it on start "
+            "(or now, with `reelbot migrate`)",
         )
     return Check(True, f"database reachable and migrated (schema version {version}, {store.dialect})")
 

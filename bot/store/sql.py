@@ -21,13 +21,14 @@ from bot.store.driver import LOCK_MIGRATE, Conn, Driver, Row
 from bot.store.lifecycle_sql import LifecycleQueries
 from bot.store.reports import ReportQueries
 from bot.store.rows import COLUMNS, job_to_row, row_to_job
+from bot.store.upkeep import Upkeep
 
 log = logging.getLogger(__name__)
 
 _INSERT = f"INSERT INTO jobs ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 
 
-class SqlStore(LifecycleQueries, ReportQueries):
+class SqlStore(LifecycleQueries, ReportQueries, Upkeep):
     """Persistence for jobs, budgets and guild settings over a Driver."""
 
     def __init__(self, driver: Driver) -> None:

@@ -26,7 +26,7 @@ async def on_reroll(interaction: discord.Interaction, job_id: str) -> None:
     services = services_of(interaction)
     image = await services.store.input_image(job.id) if job.kind == "image" else None
     if job.kind == "image" and image is None:
-        await _private(interaction, "button.gone")
+        await _private(interaction, "button.picture_gone")  # pruned after INPUT_RETENTION_DAYS
         return
     await start_from_interaction(
         interaction, services, prompt=job.prompt, options=job.options, image=image, parent_id=job.id
@@ -55,6 +55,9 @@ class EditModal(discord.ui.Modal):
             return
         services = services_of(interaction)
         image = await services.store.input_image(job.id) if job.kind == "image" else None
+        if job.kind == "image" and image is None:  # pruned: never make a text video of an animation
+            await _private(interaction, "button.picture_gone")
+            return
         await start_from_interaction(
             interaction,
             services,

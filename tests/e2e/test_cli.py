@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import socket
+import sqlite3
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
+import pytest
 
+from tests.conftest import postgres_url
 from tests.e2e.harness import bot_env, cli, wait_until
 from tests.e2e.test_video import finished, prompt
 from tests.standins.fake_discord import FakeDiscord
@@ -53,7 +58,7 @@ async def test_doctor_names_each_problem_and_its_fix(
     assert code == 1
     assert "✗ Discord rejected DISCORD_TOKEN" in out and "Reset Token" in out
     assert "✗ the provider at" in out and "rejected VIDEO_API_KEY" in out
-    assert "✗ database reachable, schema at version 0 of 3" in out and "reelbot migrate" in out
+    assert "✓ database reachable and empty: the schema will be created on first start" in out
     assert "✗ data folder" in out and "not writable" in out
 
     env = bot_env(tmp_path, discord_api, video_api, VIDEO_API_BASE="http://127.0.0.1:9", MESSAGE_CONTENT_INTENT="true")
@@ -64,6 +69,63 @@ async def test_doctor_names_each_problem_and_its_fix(
 
     code, out = await cli(tmp_path, {}, "doctor")
     assert code == 1 and "✗ settings" in out and "DISCORD_TOKEN is not set" in out
+
+
+@pytest.fixture
+async def empty_postgres() -> AsyncIterator[tuple[str, str]]:
+    """A new, empty PostgreSQL database (as an operator creates one), and a role that may not create tables in it."""
+    import asyncpg
+
+    url = postgres_url()
+    name = f"doctor_fresh_{secrets.token_hex(4)}"
+    admin = await asyncpg.connect(url)
+    try:
+        await admin.execute(f"CREATE DATABASE {name}")
+        await admin.execute(f"CREATE ROLE {name}_reader LOGIN")
+        base = url.rsplit("/", 1)[0]
+        yield f"{base}/{name}", f"{base.replace('://postgres@', f'://{name}_reader@')}/{name}"
+    finally:
+        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await admin.execute(f"DROP ROLE IF EXISTS {name}_reader")
+        await admin.close()
+
+
+async def test_doctor_passes_a_fresh_install_before_the_first_start(
+    tmp_path: Path, discord_api: FakeDiscord, video_api: FakeVideoAPI
+) -> None:
+    """Proves doctor, run before the first start as the guide says, passes on a new SQLite file (issue 13)."""
+    env = bot_env(tmp_path, discord_api, video_api)
+    code, out = await cli(tmp_path, env, "doctor")
+    assert code == 0, out
+    assert "✗" not in out and "✓ database reachable and empty: the schema will be created on first start" in out
+
+
+async def test_doctor_passes_a_fresh_postgres_database_and_fails_one_start_up_cannot_fill(
+    tmp_path: Path, discord_api: FakeDiscord, video_api: FakeVideoAPI, empty_postgres: tuple[str, str]
+) -> None:
+    """Proves doctor passes an empty PostgreSQL database, and fails when the bot's role may not create tables."""
+    owner_url, reader_url = empty_postgres
+    code, out = await cli(tmp_path, bot_env(tmp_path, discord_api, video_api, DATABASE_URL=owner_url), "doctor")
+    assert code == 0, out
+    assert "✗" not in out and "✓ database reachable and empty: the schema will be created on first start" in out
+
+    code, out = await cli(tmp_path, bot_env(tmp_path, discord_api, video_api, DATABASE_URL=reader_url), "doctor")
+    assert code == 1, out
+    assert "✗ database reachable, but its user may not create tables in schema public" in out
+    assert "GRANT CREATE ON SCHEMA public" in out
+
+
+async def test_doctor_fails_a_database_from_a_newer_reelbot(
+    tmp_path: Path, discord_api: FakeDiscord, video_api: FakeVideoAPI
+) -> None:
+    """Proves doctor still fails a schema that start-up cannot fix: one newer than this code."""
+    env = bot_env(tmp_path, discord_api, video_api)
+    assert (await cli(tmp_path, env, "migrate"))[0] == 0
+    with sqlite3.connect(tmp_path / "reelbot.sqlite3") as db:
+        db.execute("INSERT INTO schema_version (version) VALUES (99)")
+    code, out = await cli(tmp_path, env, "doctor")
+    assert code == 1, out
+    assert "✗ database schema version 99 is newer than this reelbot knows" in out
 
 
 async def test_try_saves_a_playable_mp4_and_prints_the_cost(

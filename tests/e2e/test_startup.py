@@ -58,3 +58,47 @@ async def test_dev_guild_gets_its_commands_at_once(discord_api: FakeDiscord, vid
     await make_bot(DEV_GUILD_ID=str(discord_api.guild_id))
     [sync] = [r for r in discord_api.requests if r.method == "PUT"]
     assert sync.path == f"/applications/{discord_api.app_id}/guilds/{discord_api.guild_id}/commands"
+
+
+async def test_switching_to_another_application_registers_its_commands(
+    tmp_path: Path, discord_api: FakeDiscord, video_api: FakeVideoAPI
+) -> None:
+    """Proves a second application on the same DATA_DIR gets its slash commands (issue 13)."""
+    expected = {"video", "animate", "Animate image", "reelbot", "reelbot-mod"}
+    first = BotProcess(tmp_path, bot_env(tmp_path, discord_api, video_api))
+    await first.start(discord_api)
+    await first.stop()
+    test_app = discord_api.app_id
+    assert {c["name"] for c in discord_api.commands} == expected
+
+    real_app = discord_api.new_application()  # the operator puts the real bot's token in .env
+    second = BotProcess(tmp_path, bot_env(tmp_path, discord_api, video_api))
+    await second.start(discord_api)
+    await second.stop()
+    assert {c["name"] for c in discord_api.app_commands.get(real_app, [])} == expected, second.log()
+    assert {c["name"] for c in discord_api.app_commands[test_app]} == expected
+
+
+async def test_a_start_trusts_its_marker_and_asks_discord_when_in_doubt(
+    tmp_path: Path, discord_api: FakeDiscord, video_api: FakeVideoAPI
+) -> None:
+    """Proves restarts send no command requests, and a lost marker costs one GET, not a re-sync."""
+    env = bot_env(tmp_path, discord_api, video_api)
+    app_commands = f"/applications/{discord_api.app_id}/commands"
+
+    async def start_and_stop() -> list[str]:
+        discord_api.requests.clear()
+        bot = BotProcess(tmp_path, env)
+        await bot.start(discord_api)
+        await bot.stop()
+        return [r.method for r in discord_api.requests if r.path == app_commands]
+
+    assert await start_and_stop() == ["GET", "PUT"]  # a fresh data folder: ask, then register
+    assert await start_and_stop() == []  # same application, same commands: nothing to ask
+    for marker in (tmp_path / "data").glob("commands-*"):
+        marker.unlink()
+    assert await start_and_stop() == ["GET"]  # Discord already has them: no re-sync
+    discord_api.commands.pop()
+    for marker in (tmp_path / "data").glob("commands-*"):
+        marker.unlink()
+    assert await start_and_stop() == ["GET", "PUT"]  # Discord lacks one: register again

@@ -141,7 +141,7 @@ class FakeDiscord:
         self.messages: dict[int, Message] = {}
         self.requests: list[Request] = []
         self.interactions: dict[str, Interaction] = {}
-        self.commands: list[dict[str, Any]] = []
+        self.app_commands: dict[int, list[dict[str, Any]]] = {}  # application id -> its synced commands
         self.identify: dict[str, Any] | None = None
         self.identified = asyncio.Event()
         self.close_code_on_identify: int | None = None
@@ -156,6 +156,22 @@ class FakeDiscord:
         self.rate_limits: RateLimiter | None = None  # set to enforce Discord-like rate limits
         self.app_flags = 0  # application flags (1 << 18: the Message Content intent is on)
         self.dm_channels: dict[int, int] = {}  # DM channel id -> user id
+
+    @property
+    def commands(self) -> list[dict[str, Any]]:
+        """The commands synced to the current application (the list itself: tests may edit it)."""
+        return self.app_commands.setdefault(self.app_id, [])
+
+    @commands.setter
+    def commands(self, value: list[dict[str, Any]]) -> None:
+        self.app_commands[self.app_id] = value
+
+    def new_application(self) -> int:
+        """Become another application with its own bot token and no commands (an operator switching bots)."""
+        self.app_id = snowflake()
+        self.bot_user = {**self.bot_user, "id": str(self.app_id)}
+        self.bot_token = f"other-bot-token-{self.app_id}.abcdefghijklmnop"
+        return self.app_id
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -650,6 +666,8 @@ class FakeDiscord:
                     "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1},
                 }
             )
+        if parts[0] == "applications" and parts[1] != str(self.app_id):
+            return _error(403, 50001, "Missing Access")  # another application's commands
         if parts[0] == "applications" and m == "PUT":
             return await self._sync(request)
         if parts[0] == "applications" and m == "GET" and parts[-1] == "commands":

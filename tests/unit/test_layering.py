@@ -23,6 +23,7 @@ DOMAIN = (
     "bot/logs.py",
     "bot/doctor.py",
     "bot/tryout.py",
+    "bot/retention.py",
 )
 
 
