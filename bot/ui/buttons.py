@@ -98,9 +98,9 @@ class _JobButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=_TEMPL
 
     async def callback(self, interaction: discord.Interaction) -> None:
         """Dispatch to the action's handler."""
-        from bot.ui import button_actions
+        from cogs import _button_actions  # moving to cogs/ with the buttons' callbacks (next commits)
 
-        handler = getattr(button_actions, f"on_{self.action}", None)
+        handler = getattr(_button_actions, f"on_{self.action}", None)
         if handler is None:
             await _private(interaction, "button.gone")
             return
