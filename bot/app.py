@@ -29,6 +29,7 @@ from bot.ui.modlog import DiscordModLog
 from bot.ui.notifier import DiscordNotifier
 from bot.ui.replies import on_tree_error
 from bot.ui.sync import sync_commands
+from cogs._access import ModeratorAccess
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,7 @@ class ReelBot(commands.AutoShardedBot):
         self._session = session
         self._store = store
         self.services: Services | None = None
+        self.moderators = ModeratorAccess(self, command_guild_id=settings.dev_guild_id)
 
     async def setup_hook(self) -> None:
         """Build the services, load every cog, start the runner, sync commands if they changed."""
@@ -130,6 +132,7 @@ class ReelBot(commands.AutoShardedBot):
         runner.start()
         if s.syncs_commands:
             await sync_commands(self, data_dir=s.data_dir, guild_id=s.dev_guild_id, force=False)
+            self.moderators.forget_commands()
         if self.application_id:
             url = discord.utils.oauth_url(
                 self.application_id, permissions=INVITE_PERMISSIONS, scopes=("bot", "applications.commands")
@@ -138,6 +141,10 @@ class ReelBot(commands.AutoShardedBot):
 
     async def on_message(self, message: discord.Message, /) -> None:
         """Ignore prefix commands; mention replies are handled by cogs.generate."""
+
+    async def on_raw_app_command_permissions_update(self, payload: discord.RawAppCommandPermissionsUpdateEvent) -> None:
+        """A server changed who may run a command (Server Settings → Integrations)."""
+        self.moderators.updated(payload)
 
     async def close(self) -> None:
         """Stop the runner before the HTTP session closes, so work in flight finishes cleanly."""

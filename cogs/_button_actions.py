@@ -128,7 +128,7 @@ async def on_cancel(interaction: discord.Interaction, job_id: str) -> None:
 
 
 async def _moderators_only(interaction: discord.Interaction) -> bool:
-    if _moderator(interaction):
+    if await _moderator(interaction):
         return True
     await _private(interaction, "button.only_moderators")
     return False

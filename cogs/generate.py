@@ -19,7 +19,7 @@ from bot.models import Delivery, VideoOptions
 from bot.moderation.prompts import clean_prompt
 from bot.provider.options import ALL_SIZES, MODELS
 from bot.ui.i18n import t
-from bot.ui.intake import Picture, is_moderator, start_from_interaction
+from bot.ui.intake import Picture, start_from_interaction
 from bot.ui.replies import refuse
 from bot.ui.text import refusal
 
@@ -170,7 +170,6 @@ class Generate(commands.Cog):
             application_id=self.bot.application_id or 0,
             upload_limit=message.guild.filesize_limit,
         )
-        perms = getattr(message.channel, "permissions_for", None)
         request = JobRequest(
             user_id=member.id,
             kind=kind,
@@ -180,7 +179,7 @@ class Generate(commands.Cog):
             locale=lang,
             role_ids=frozenset(r.id for r in getattr(member, "roles", ())),
             channel_nsfw=bool(getattr(message.channel, "nsfw", False)),
-            is_moderator=bool(perms and isinstance(member, discord.Member) and is_moderator(perms(member))),
+            is_moderator=await self.bot.moderators.member_is_moderator(member, message.channel),
         )
         try:
             clean_prompt(prompt, required=picture is None)

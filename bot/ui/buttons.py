@@ -29,9 +29,9 @@ def services_of(interaction: discord.Interaction) -> Services:
     return services  # type: ignore[no-any-return]
 
 
-def _moderator(interaction: discord.Interaction) -> bool:
-    perms = interaction.permissions
-    return perms.manage_guild or perms.administrator
+async def _moderator(interaction: discord.Interaction) -> bool:
+    """Return True when Discord would let the presser run /reelbot-mod here (ReelBot.moderators)."""
+    return bool(await interaction.client.moderators.is_moderator(interaction))  # type: ignore[attr-defined]
 
 
 async def _private(interaction: discord.Interaction, key: str, **values: object) -> None:
@@ -49,7 +49,7 @@ async def _job_for(interaction: discord.Interaction, job_id: str, *, requester_o
     if job is None or job.guild_id != interaction.guild_id:
         await _private(interaction, "button.gone")
         return None
-    if requester_or_mod and interaction.user.id != job.user_id and not _moderator(interaction):
+    if requester_or_mod and interaction.user.id != job.user_id and not await _moderator(interaction):
         await _private(interaction, "button.not_yours")
         return None
     return job

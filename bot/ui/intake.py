@@ -39,11 +39,6 @@ class Picture:
     size: int = 0
 
 
-def is_moderator(permissions: discord.Permissions) -> bool:
-    """Return True for members who may moderate reelbot (Manage Server or Administrator)."""
-    return permissions.manage_guild or permissions.administrator
-
-
 def _roles(user: discord.abc.User) -> frozenset[int]:
     return frozenset(role.id for role in getattr(user, "roles", ()))
 
@@ -61,6 +56,7 @@ def job_request(
     delivery: Delivery,
     image: str | None = None,
     parent_id: str | None = None,
+    is_moderator: bool = False,
 ) -> JobRequest:
     """Describe what the member asks for, who they are and where."""
     return JobRequest(
@@ -73,7 +69,7 @@ def job_request(
         locale=language(interaction.locale),
         role_ids=_roles(interaction.user),
         channel_nsfw=_nsfw(interaction.channel),
-        is_moderator=is_moderator(interaction.permissions),
+        is_moderator=is_moderator,
         parent_id=parent_id,
     )
 
@@ -104,8 +100,11 @@ async def start_from_interaction(
         validate_options(options)
         if picture is not None:
             check_declared(picture.content_type, picture.size)
+        moderator = await interaction.client.moderators.is_moderator(interaction)  # type: ignore[attr-defined]
         await services.jobs.precheck(
-            job_request(interaction, prompt=prompt, options=options, kind=kind, delivery=placeholder)
+            job_request(
+                interaction, prompt=prompt, options=options, kind=kind, delivery=placeholder, is_moderator=moderator
+            )
         )
     except UserFacingError as err:
         await refuse(interaction, err, services.jobs.modlog)
@@ -132,6 +131,7 @@ async def start_from_interaction(
                 delivery=delivery,
                 image=image,
                 parent_id=parent_id,
+                is_moderator=moderator,
             )
         )
     except UserFacingError as err:

@@ -156,6 +156,8 @@ class FakeDiscord:
         self.rate_limits: RateLimiter | None = None  # set to enforce Discord-like rate limits
         self.app_flags = 0  # application flags (1 << 18: the Message Content intent is on)
         self.dm_channels: dict[int, int] = {}  # DM channel id -> user id
+        self.moderator_role_id = snowflake()  # a "Moderator" role with no special permissions of its own
+        self.command_permissions: dict[int, list[dict[str, Any]]] = {}  # command or app id -> overrides
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -284,7 +286,18 @@ class FakeDiscord:
                     "managed": False,
                     "mentionable": False,
                     "flags": 0,
-                }
+                },
+                {
+                    "id": str(self.moderator_role_id),
+                    "name": "Moderator",
+                    "permissions": str(MEMBER_PERMS),
+                    "position": 1,
+                    "color": 0,
+                    "hoist": False,
+                    "managed": False,
+                    "mentionable": False,
+                    "flags": 0,
+                },
             ],
             "channels": [
                 {"id": str(self.channel_id), "type": 0, "name": "general", "position": 0, "permission_overwrites": []},
@@ -345,6 +358,7 @@ class FakeDiscord:
         kind: int = 2,
         message: Message | None = None,
         extra: dict[str, Any] | None = None,
+        roles: tuple[int, ...] = (),
     ) -> Interaction:
         """Send an application command as a member; return the interaction."""
         iid = snowflake()
@@ -379,7 +393,7 @@ class FakeDiscord:
             },
             "member": {
                 "user": author,
-                "roles": [],
+                "roles": [str(r) for r in roles],
                 "flags": 0,
                 "joined_at": ISO,
                 "permissions": str(permissions),
@@ -450,6 +464,7 @@ class FakeDiscord:
         user: dict[str, Any] | None = None,
         permissions: int = MEMBER_PERMS,
         locale: str = "en-US",
+        roles: tuple[int, ...] = (),
     ) -> Interaction:
         """Press a button on a message, as a member."""
         assert custom_id in message.custom_ids(), (custom_id, message.custom_ids())
@@ -458,6 +473,7 @@ class FakeDiscord:
             user=user,
             permissions=permissions,
             locale=locale,
+            roles=roles,
             kind=3,
             message=message,
             extra={"custom_id": custom_id, "component_type": 2},
@@ -650,6 +666,8 @@ class FakeDiscord:
                     "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1},
                 }
             )
+        if parts[0] == "applications" and m == "GET" and parts[-1] == "permissions":
+            return self._permissions(parts)
         if parts[0] == "applications" and m == "PUT":
             return await self._sync(request)
         if parts[0] == "applications" and m == "GET" and parts[-1] == "commands":
@@ -661,6 +679,31 @@ class FakeDiscord:
         if parts[0] == "channels" and len(parts) >= 3 and parts[2] == "messages":
             return await self._channel(request, int(parts[1]), int(parts[3]) if len(parts) > 3 else None)
         return _error(404, 0, "404: Not Found")
+
+    def _permissions_entry(self, target_id: int) -> dict[str, Any]:
+        return {
+            "id": str(target_id),
+            "application_id": str(self.app_id),
+            "guild_id": str(self.guild_id),
+            "permissions": self.command_permissions[target_id],
+        }
+
+    def _permissions(self, parts: list[str]) -> web.Response:
+        """GET .../guilds/{guild}/commands/permissions, or .../commands/{command}/permissions."""
+        if parts[2:4] != ["guilds", str(self.guild_id)]:
+            return _error(404, 10004, "Unknown Guild")
+        if parts[4:] == ["commands", "permissions"]:
+            return _json([self._permissions_entry(t) for t in self.command_permissions])
+        target = int(parts[5])
+        if target not in self.command_permissions:
+            return _error(404, 10066, "Unknown application command permissions")
+        return _json(self._permissions_entry(target))
+
+    async def set_command_permissions(self, command: str | None, permissions: list[dict[str, Any]]) -> None:
+        """A server admin edits a command's permissions (None: the application's), as Discord tells the bot."""
+        target = self._command_id(command) if command else self.app_id
+        self.command_permissions[target] = permissions
+        await self.dispatch("APPLICATION_COMMAND_PERMISSIONS_UPDATE", self._permissions_entry(target))
 
     async def _sync(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -743,12 +786,20 @@ class FakeDiscord:
             return _error(404, 10015, "Unknown Webhook")
         if time.time() - inter.created > self.token_ttl:
             return _error(401, 50027, "Invalid Webhook Token")
+        original = self.messages.get(inter.message_id)
+        if request.method == "DELETE" and parts[3:] == ["messages", "@original"]:
+            if original is None:
+                return _error(404, 10008, "Unknown Message")
+            del self.messages[original.id]
+            return web.Response(status=204)
         payload, files = await _read_payload(request)
-        original = self.messages[inter.message_id]
         if request.method == "PATCH" and parts[3:] == ["messages", "@original"]:
+            if original is None:
+                return _error(404, 10008, "Unknown Message")
             target = original
         elif request.method == "POST" and len(parts) == 3:
-            if original.flags & 128:  # deprecated: a follow-up right after a defer edits the original
+            # Deprecated but real: a follow-up right after a defer edits the (still loading) original.
+            if original is not None and original.flags & 128:
                 target = original
             else:
                 target = Message(
@@ -817,7 +868,21 @@ class FakeDiscord:
     # -- assertions helpers ----------------------------------------------------------------------
 
     def reply_to(self, interaction: Interaction) -> Message | None:
-        return self.messages.get(interaction.message_id or 0)
+        """Return the interaction's reply; once the bot deleted it, its latest follow-up."""
+        reply = self.messages.get(interaction.message_id or 0)
+        if reply is None and interaction.message_id is not None:
+            answers = self.answers(interaction)
+            return answers[-1] if answers else None
+        return reply
+
+    def answers(self, interaction: Interaction) -> list[Message]:
+        """Return every message still standing that the bot made with this interaction's token."""
+        mine = (m for m in self.messages.values() if m.interaction_token == interaction.token)
+        return sorted(mine, key=lambda m: m.id)
+
+    def public_in(self, channel_id: int) -> list[Message]:
+        """Return what everyone in the channel sees from the bot (no ephemeral messages)."""
+        return [m for m in self.in_channel(channel_id) if not m.flags & 64]
 
 
 async def _read_payload(request: web.Request) -> tuple[dict[str, Any], dict[str, bytes]]:
