@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import pkgutil
-from dataclasses import dataclass
 
 import aiohttp
 import discord
@@ -21,9 +20,9 @@ from bot.jobs.runner import Runner, RunnerSettings, default_owner
 from bot.jobs.service import JobService
 from bot.metrics import DISCORD_429
 from bot.provider.client import CogVideoClient
+from bot.services import Services
 from bot.spending.budget import SpendingPolicy
 from bot.store import SqlStore, open_store
-from bot.ui.buttons import DYNAMIC_ITEMS
 from bot.ui.i18n import CatalogTranslator
 from bot.ui.modlog import DiscordModLog
 from bot.ui.notifier import DiscordNotifier
@@ -43,18 +42,6 @@ INVITE_PERMISSIONS = discord.Permissions(
     attach_files=True,
     read_message_history=True,
 )
-
-
-@dataclass
-class Services:
-    """What cogs may use, reached as ``bot.services``."""
-
-    settings: Settings
-    session: aiohttp.ClientSession
-    store: SqlStore
-    jobs: JobService
-    runner: Runner
-    notifier: DiscordNotifier
 
 
 class ReelBot(commands.AutoShardedBot):
@@ -92,6 +79,7 @@ class ReelBot(commands.AutoShardedBot):
         self._session = session
         self._store = store
         self.services: Services | None = None
+        self._notifier: DiscordNotifier | None = None
         self.moderators = ModeratorAccess(self, command_guild_id=settings.dev_guild_id)
 
     async def setup_hook(self) -> None:
@@ -100,7 +88,7 @@ class ReelBot(commands.AutoShardedBot):
         policy = SpendingPolicy(
             price=s.price_per_video, daily_budget=s.guild_daily_budget, hourly_limit=s.user_hourly_limit
         )
-        notifier = DiscordNotifier(self, self._session, self._store)
+        notifier = self._notifier = DiscordNotifier(self, self._session, self._store)
         modlog = DiscordModLog(self, self._store)
         client = CogVideoClient(self._session, base_url=s.video_api_base, api_key=s.video_api_key)
         runner = Runner(
@@ -123,7 +111,6 @@ class ReelBot(commands.AutoShardedBot):
         self.services = Services(s, self._session, self._store, jobs, runner, notifier)
         self.tree.on_error = on_tree_error  # type: ignore[method-assign]
         await self.tree.set_translator(CatalogTranslator())
-        self.add_dynamic_items(*DYNAMIC_ITEMS)
         for module in pkgutil.iter_modules(cogs.__path__, "cogs."):
             if not module.name.rsplit(".", 1)[-1].startswith("_"):
                 await self.load_extension(module.name)
@@ -150,7 +137,8 @@ class ReelBot(commands.AutoShardedBot):
         """Stop the runner before the HTTP session closes, so work in flight finishes cleanly."""
         if self.services is not None:
             await self.services.runner.stop()
-            await self.services.notifier.close()
+        if self._notifier is not None:
+            await self._notifier.close()
         await super().close()
 
 

@@ -6,7 +6,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import ReelBot, Services
+from bot.app import ReelBot
+from bot.services import Services
 from bot.ui.i18n import language, t
 from bot.ui.modlog import jump_url
 from bot.ui.render import quota_embed

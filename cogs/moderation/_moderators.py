@@ -11,10 +11,11 @@ from discord import app_commands
 from discord.app_commands import Choice
 from discord.ext import commands
 
-from bot.app import ReelBot, Services
+from bot.app import ReelBot
 from bot.models import GuildPolicy, credits_to_micros, format_credits
 from bot.moderation.policy import validate_pattern
 from bot.provider.options import MODELS
+from bot.services import Services
 from bot.spending.budget import utc_day, utc_month
 from bot.ui.i18n import language, t
 from bot.ui.replies import say_privately

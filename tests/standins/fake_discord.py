@@ -868,12 +868,13 @@ class FakeDiscord:
     # -- assertions helpers ----------------------------------------------------------------------
 
     def reply_to(self, interaction: Interaction) -> Message | None:
-        """Return the interaction's reply; once the bot deleted it, its latest follow-up."""
+        """Return the interaction's answer: its reply once it says something (a "thinking…" placeholder
+        is not an answer yet), or, once the bot deleted the reply, its latest follow-up."""
         reply = self.messages.get(interaction.message_id or 0)
         if reply is None and interaction.message_id is not None:
             answers = self.answers(interaction)
             return answers[-1] if answers else None
-        return reply
+        return None if reply is not None and reply.flags & 128 else reply
 
     def answers(self, interaction: Interaction) -> list[Message]:
         """Return every message still standing that the bot made with this interaction's token."""
