@@ -17,6 +17,7 @@ from bot.provider.options import ALL_SIZES, MODELS
 from bot.services import Services
 from bot.ui.i18n import t
 from bot.ui.replies import refuse
+from cogs._help import asks_for_help, help_language, help_page
 from cogs._intake import Ask, Picture, start_from_interaction, start_from_mention
 
 log = logging.getLogger(__name__)
@@ -150,6 +151,12 @@ class Generate(commands.Cog):
         picture = _picture_of(message)
         replied = message.reference.resolved if message.reference else None
         lang = (await self.services.jobs.policy(message.guild.id)).locale
+        if picture is None and asks_for_help(prompt):  # "@reelbot help" is a question, not a prompt to pay for
+            embed = await help_page(
+                self.services, guild_id=message.guild.id, user_id=message.author.id, lang=help_language(prompt, lang)
+            )
+            await message.reply(embed=embed, mention_author=False, allowed_mentions=discord.AllowedMentions.none())
+            return
         if picture is None and isinstance(replied, discord.Message):
             picture = _picture_of(replied)
             if picture is None and not self.bot.intents.message_content:
