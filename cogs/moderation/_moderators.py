@@ -224,7 +224,10 @@ class Moderators(
     @app_commands.command(name="channel", description="Allow videos in a channel (none set = every channel)")
     @app_commands.describe(channel="The channel", remove="Take the channel off the list")
     async def channel(
-        self, interaction: discord.Interaction, channel: discord.TextChannel, remove: bool = False
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel | discord.ForumChannel,
+        remove: bool = False,
     ) -> None:
         """Add a channel to (or remove it from) the allowed channels."""
         policy, lang = await self._policy(interaction)

@@ -135,6 +135,8 @@ class FakeDiscord:
             self.guild_id = snowflake()
         self.channel_id = snowflake()
         self.log_channel_id = snowflake()  # a second text channel, for moderators
+        self.forum_id = snowflake()  # a forum channel: each post in it is a thread
+        self.threads: set[int] = set()  # threads and forum posts the bot may post in
         self.premium_tier = premium_tier
         self.token_ttl = token_ttl
         self.ack_deadline = ack_deadline
@@ -308,6 +310,15 @@ class FakeDiscord:
                     "position": 1,
                     "permission_overwrites": [],
                 },
+                {
+                    "id": str(self.forum_id),
+                    "type": 15,
+                    "name": "showcase",
+                    "position": 2,
+                    "permission_overwrites": [],
+                    "available_tags": [],
+                    "flags": 0,
+                },
             ],
             "members": [
                 {"user": self.bot_user, "roles": [], "flags": 0, "joined_at": ISO, "deaf": False, "mute": False}
@@ -359,8 +370,9 @@ class FakeDiscord:
         message: Message | None = None,
         extra: dict[str, Any] | None = None,
         roles: tuple[int, ...] = (),
+        channel: dict[str, Any] | None = None,
     ) -> Interaction:
-        """Send an application command as a member; return the interaction."""
+        """Send an application command as a member (in ``channel``: a thread, say); return the interaction."""
         iid = snowflake()
         token = f"interaction-token-{iid}-{'x' * 40}"
         author = user or self.user()
@@ -409,6 +421,9 @@ class FakeDiscord:
             "data": data,
         }
         channel_id = self.channel_id
+        if channel is not None:
+            channel_id = int(channel["id"])
+            payload.update(channel_id=str(channel_id), channel=channel)
         if dm:  # the same command, sent from the member's DM with the bot
             channel_id = snowflake()
             self.dm_channels[channel_id] = int(author["id"])
@@ -435,11 +450,34 @@ class FakeDiscord:
         await self.dispatch("INTERACTION_CREATE", payload)
         return interaction
 
-    def channel_option(self, name: str, channel_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Return a channel option and its resolved data."""
+    def thread(self, parent_id: int, name: str = "a thread") -> dict[str, Any]:
+        """Open a thread (or, under the forum, a post) and return the channel as an interaction carries it."""
+        thread_id = snowflake()
+        self.threads.add(thread_id)
+        return {
+            "id": str(thread_id),
+            "type": 11,
+            "name": name,
+            "guild_id": str(self.guild_id),
+            "parent_id": str(parent_id),
+            "owner_id": "1",
+            "message_count": 0,
+            "member_count": 1,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": 1440,
+                "archive_timestamp": ISO,
+                "locked": False,
+            },
+        }
+
+    def channel_option(self, name: str, channel_id: int, kind: int = 0) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Return a channel option and its resolved data (``kind`` 15: a forum)."""
         channel = {
             "id": str(channel_id),
-            "type": 0,
+            "type": kind,
             "name": "mod-log",
             "guild_id": str(self.guild_id),
             "permissions": str(MEMBER_PERMS),
@@ -818,7 +856,8 @@ class FakeDiscord:
         return _json(self.message_json(target))
 
     async def _channel(self, request: web.Request, channel_id: int, message_id: int | None) -> web.Response:
-        if channel_id not in (self.channel_id, self.log_channel_id) and channel_id not in self.dm_channels:
+        known = (self.channel_id, self.log_channel_id)
+        if channel_id not in known and channel_id not in self.dm_channels and channel_id not in self.threads:
             return _error(404, 10003, "Unknown Channel")
         if request.method == "POST" and message_id is None:
             payload, files = await _read_payload(request)
