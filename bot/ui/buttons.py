@@ -14,7 +14,7 @@ from typing import Any
 
 import discord
 
-from bot.models import Job, JobState
+from bot.models import ErrorCode, Job, JobState
 from bot.ui.i18n import t
 
 log = logging.getLogger(__name__)
@@ -105,7 +105,7 @@ def result_view(job: Job) -> discord.ui.View:
 
 def retry_view(job: Job) -> discord.ui.View:
     """Re-roll and Edit & retry, under a job that ended without a video."""
-    if job.state is JobState.FAILED and job.error_code in {"rejected", "cancelled"}:
+    if job.state is JobState.FAILED and job.error_code in {ErrorCode.REJECTED, ErrorCode.CANCELLED}:
         return _view(job, "edit")
     return _view(job, "reroll", "edit")
 
