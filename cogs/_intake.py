@@ -181,8 +181,10 @@ class InteractionAnswer(Answer):
             return
         # After a public defer: take the "thinking…" placeholder away first. A follow-up sent while it
         # still shows would replace it and stay public (Discord ignores the ephemeral flag then).
-        with contextlib.suppress(discord.NotFound):
+        try:
             await interaction.delete_original_response()
+        except discord.HTTPException as exc:  # already gone (NotFound), or the token died: answer anyway
+            log.warning("could not remove the placeholder of a refused request (%s %s)", exc.status, exc.code)
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=mentions)
 
 
