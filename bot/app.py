@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import pkgutil
-from dataclasses import dataclass
 
 import aiohttp
 import discord
@@ -22,14 +21,15 @@ from bot.jobs.service import JobService
 from bot.metrics import DISCORD_429
 from bot.provider.client import CogVideoClient
 from bot.retention import InputPruner
+from bot.services import Services
 from bot.spending.budget import SpendingPolicy
 from bot.store import SqlStore, open_store
-from bot.ui.buttons import DYNAMIC_ITEMS
 from bot.ui.i18n import CatalogTranslator
 from bot.ui.modlog import DiscordModLog
 from bot.ui.notifier import DiscordNotifier
 from bot.ui.replies import on_tree_error
 from bot.ui.sync import sync_commands
+from cogs._access import ModeratorAccess
 
 log = logging.getLogger(__name__)
 
@@ -43,18 +43,6 @@ INVITE_PERMISSIONS = discord.Permissions(
     attach_files=True,
     read_message_history=True,
 )
-
-
-@dataclass
-class Services:
-    """What cogs may use, reached as ``bot.services``."""
-
-    settings: Settings
-    session: aiohttp.ClientSession
-    store: SqlStore
-    jobs: JobService
-    runner: Runner
-    notifier: DiscordNotifier
 
 
 class ReelBot(commands.AutoShardedBot):
@@ -93,6 +81,8 @@ class ReelBot(commands.AutoShardedBot):
         self._store = store
         self.services: Services | None = None
         self._pruner = InputPruner(store, retention_days=settings.input_retention_days)
+        self._notifier: DiscordNotifier | None = None
+        self.moderators = ModeratorAccess(self, command_guild_id=settings.dev_guild_id)
 
     async def setup_hook(self) -> None:
         """Build the services, load every cog, start the runner, sync commands if they changed."""
@@ -100,7 +90,7 @@ class ReelBot(commands.AutoShardedBot):
         policy = SpendingPolicy(
             price=s.price_per_video, daily_budget=s.guild_daily_budget, hourly_limit=s.user_hourly_limit
         )
-        notifier = DiscordNotifier(self, self._session, self._store)
+        notifier = self._notifier = DiscordNotifier(self, self._session, self._store)
         modlog = DiscordModLog(self, self._store)
         client = CogVideoClient(self._session, base_url=s.video_api_base, api_key=s.video_api_key)
         runner = Runner(
@@ -125,7 +115,6 @@ class ReelBot(commands.AutoShardedBot):
         self.services = Services(s, self._session, self._store, jobs, runner, notifier)
         self.tree.on_error = on_tree_error  # type: ignore[method-assign]
         await self.tree.set_translator(CatalogTranslator())
-        self.add_dynamic_items(*DYNAMIC_ITEMS)
         for module in pkgutil.iter_modules(cogs.__path__, "cogs."):
             if not module.name.rsplit(".", 1)[-1].startswith("_"):
                 await self.load_extension(module.name)
@@ -137,6 +126,7 @@ class ReelBot(commands.AutoShardedBot):
             await sync_commands(
                 self, data_dir=s.data_dir, api_base=s.discord_api_base, guild_id=s.dev_guild_id, force=False
             )
+            self.moderators.forget_commands()
         if self.application_id:
             url = discord.utils.oauth_url(
                 self.application_id, permissions=INVITE_PERMISSIONS, scopes=("bot", "applications.commands")
@@ -146,12 +136,17 @@ class ReelBot(commands.AutoShardedBot):
     async def on_message(self, message: discord.Message, /) -> None:
         """Ignore prefix commands; mention replies are handled by cogs.generate."""
 
+    async def on_raw_app_command_permissions_update(self, payload: discord.RawAppCommandPermissionsUpdateEvent) -> None:
+        """A server changed who may run a command (Server Settings → Integrations)."""
+        self.moderators.updated(payload)
+
     async def close(self) -> None:
         """Stop the runner before the HTTP session closes, so work in flight finishes cleanly."""
         await self._pruner.stop()
         if self.services is not None:
             await self.services.runner.stop()
-            await self.services.notifier.close()
+        if self._notifier is not None:
+            await self._notifier.close()
         await super().close()
 
 

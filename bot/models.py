@@ -39,6 +39,25 @@ COUNTS_FOR_LIMITS = frozenset({JobState.QUEUED, *AT_PROVIDER, JobState.SUCCEEDED
 WORKING = frozenset({JobState.QUEUED, *AT_PROVIDER})  # counted by the "at once" limits
 
 
+class ErrorCode(StrEnum):
+    """Why a job ended without a video: stored in ``Job.error_code``, shown to members as ``failure.<code>``.
+
+    One list for the lifecycle (which writes the codes) and the texts (which explain them); a test
+    checks that every code written anywhere is here and that every code here has its sentence.
+    """
+
+    CONTENT_REJECTED = "content_rejected"  # the provider's content rules
+    INVALID_REQUEST = "invalid_request"  # the provider refused the settings
+    PROVIDER_ACCOUNT = "provider_account"  # the operator's key or account was refused
+    GENERATION_FAILED = "generation_failed"  # the provider failed the task
+    DEADLINE = "deadline"  # the provider took longer than the job's deadline
+    QUEUE_TIMEOUT = "queue_timeout"  # never reached the provider in time
+    UNKNOWN_SUBMISSION = "unknown_submission"  # the submit's outcome could not be confirmed
+    REJECTED = "rejected"  # a moderator declined it
+    APPROVAL_TIMEOUT = "approval_timeout"  # no moderator decided in time
+    CANCELLED = "cancelled"  # the requester (or a moderator) cancelled it
+
+
 class Charge(StrEnum):
     """What became of a job's reserved price."""
 

@@ -4,24 +4,21 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import replace
 
 import discord
 from discord import app_commands
 from discord.app_commands import Choice
 from discord.ext import commands
 
-from bot.app import ReelBot, Services
-from bot.errors import InvalidImage, UserFacingError
-from bot.jobs.service import JobRequest
-from bot.media import check_declared, download_image, normalise_image
-from bot.models import Delivery, VideoOptions
-from bot.moderation.prompts import clean_prompt
+from bot.app import ReelBot
+from bot.errors import InvalidImage
+from bot.models import VideoOptions
 from bot.provider.options import ALL_SIZES, MODELS
+from bot.services import Services
 from bot.ui.i18n import t
-from bot.ui.intake import Picture, is_moderator, start_from_interaction
 from bot.ui.replies import refuse
-from bot.ui.text import refusal
+from cogs._help import asks_for_help, help_language, help_page
+from cogs._intake import Ask, Picture, start_from_interaction, start_from_mention
 
 log = logging.getLogger(__name__)
 
@@ -153,64 +150,31 @@ class Generate(commands.Cog):
         prompt = re.sub(rf"<@!?{me.id}>", " ", message.content)
         picture = _picture_of(message)
         replied = message.reference.resolved if message.reference else None
+        lang = (await self.services.jobs.policy(message.guild.id)).locale
+        if picture is None and asks_for_help(prompt):  # "@reelbot help" is a question, not a prompt to pay for
+            embed = await help_page(
+                self.services, guild_id=message.guild.id, user_id=message.author.id, lang=help_language(prompt, lang)
+            )
+            await message.reply(embed=embed, mention_author=False, allowed_mentions=discord.AllowedMentions.none())
+            return
         if picture is None and isinstance(replied, discord.Message):
             picture = _picture_of(replied)
             if picture is None and not self.bot.intents.message_content:
-                lang = (await self.services.jobs.policy(message.guild.id)).locale
-                await self._reply(message, t("mention.cant_see_picture", lang))
+                await message.reply(
+                    t("mention.cant_see_picture", lang),
+                    mention_author=False,
+                    allowed_mentions=discord.AllowedMentions.none(),
+                )
                 return
-        options = VideoOptions(model=self.services.settings.video_model)
-        lang = (await self.services.jobs.policy(message.guild.id)).locale
-        kind = "image" if picture else "text"
-        member = message.author
-        delivery = Delivery(
-            guild_id=message.guild.id,
-            channel_id=message.channel.id,
-            message_id=0,
+        ask = Ask(prompt=prompt, options=VideoOptions(model=self.services.settings.video_model), picture=picture)
+        await start_from_mention(
+            message,
+            self.services,
+            access=self.bot.moderators,
             application_id=self.bot.application_id or 0,
-            upload_limit=message.guild.filesize_limit,
+            lang=lang,
+            ask=ask,
         )
-        perms = getattr(message.channel, "permissions_for", None)
-        request = JobRequest(
-            user_id=member.id,
-            kind=kind,
-            prompt=prompt,
-            options=options,
-            delivery=delivery,
-            locale=lang,
-            role_ids=frozenset(r.id for r in getattr(member, "roles", ())),
-            channel_nsfw=bool(getattr(message.channel, "nsfw", False)),
-            is_moderator=bool(perms and isinstance(member, discord.Member) and is_moderator(perms(member))),
-        )
-        try:
-            clean_prompt(prompt, required=picture is None)
-            if picture is not None:
-                check_declared(picture.content_type, picture.size)
-            await self.services.jobs.precheck(request)
-        except UserFacingError as err:
-            log.info("refused mention from user=%s guild=%s: %s", member.id, message.guild.id, err)
-            await self.services.jobs.modlog.event(message.guild.id, "refused", by=member.id, detail={"error": err})
-            await self._reply(message, refusal(err, lang))
-            return
-        reply = await self._reply(message, t("mention.getting_ready", lang))
-        if reply is None:
-            return
-        try:
-            image = await normalise_image(await download_image(self.services.session, picture.url)) if picture else None
-            job = await self.services.jobs.request(
-                replace(request, image=image, delivery=replace(delivery, message_id=reply.id))
-            )
-        except UserFacingError as err:
-            await reply.edit(content=refusal(err, lang), allowed_mentions=discord.AllowedMentions.none())
-            return
-        await self.services.runner.announce(job.id)
-
-    async def _reply(self, message: discord.Message, text: str) -> discord.Message | None:
-        try:
-            return await message.reply(text, mention_author=False, allowed_mentions=discord.AllowedMentions.none())
-        except discord.HTTPException as exc:
-            log.warning("cannot reply in channel %s (%s %s)", message.channel.id, exc.status, exc.code)
-            return None
 
 
 async def setup(bot: ReelBot) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol, get_args
 
 from bot.models import Job
 
@@ -23,13 +23,33 @@ class JobView:
     notice: str | None = None  # why a queued job waits: "provider_busy", "provider_balance", "provider_down"
 
 
+# What the log channel hears about (bot/ui/modlog.py words each one). A Literal, so that mypy checks every
+# call site's kind against this list and a new kind cannot reach the log channel without its line.
+LogEvent = Literal[
+    "requested",  # a job was queued (its price reserved)
+    "approval_requested",  # approval mode: a request waits for a moderator (with Approve / Reject)
+    "approved",
+    "rejected",
+    "cancelled",
+    "refused",  # a request refused by a rule or a limit (detail: error)
+    "result",  # a job ended: its video, or why not
+    "reported",  # a member reported a video (detail: reason; with Delete video / Block requester)
+    "deleted",
+    "blocked",  # detail: reason
+    "setting",  # a moderator changed a setting (detail: what)
+    "budget_alert",  # 50, 80 or 100 % of a period's budget spent (detail: period, percent, spent, cap)
+    "provider_balance",  # the operator's provider account ran out of credit
+]
+LOG_EVENTS: tuple[str, ...] = get_args(LogEvent)
+
+
 class ModLog(Protocol):
     """Tells a server's moderators (its log channel) what happened."""
 
     async def event(
         self,
         guild_id: int,
-        kind: str,
+        kind: LogEvent,
         *,
         job: Job | None = None,
         by: int | None = None,
@@ -45,7 +65,7 @@ class NoModLog:
     async def event(
         self,
         guild_id: int,
-        kind: str,
+        kind: LogEvent,
         *,
         job: Job | None = None,
         by: int | None = None,

@@ -62,6 +62,7 @@ class JobRequest:
     channel_nsfw: bool = False
     is_moderator: bool = False
     parent_id: str | None = None
+    parent_channel_id: int | None = None  # a thread's (or forum post's) channel: its rules apply
 
     def context(self, prompt: str) -> RequestContext:
         """Describe the request for the moderation checks."""
@@ -69,6 +70,7 @@ class JobRequest:
             user_id=self.user_id,
             role_ids=self.role_ids,
             channel_id=self.delivery.channel_id,
+            parent_channel_id=self.parent_channel_id,
             channel_nsfw=self.channel_nsfw,
             kind=self.kind,
             prompt=prompt,

@@ -29,6 +29,7 @@ class RequestContext:
     kind: str  # "text" or "image"
     prompt: str
     is_moderator: bool = False
+    parent_channel_id: int | None = None  # for a thread or a forum post: the channel it lives in
 
 
 class Refused(UserFacingError):
@@ -47,7 +48,8 @@ def check(policy: GuildPolicy, ctx: RequestContext) -> None:
     """
     if ctx.user_id in policy.blocked:
         raise Refused("blocked", reason=policy.blocked[ctx.user_id])
-    if policy.allowed_channels and ctx.channel_id not in policy.allowed_channels and not ctx.is_moderator:
+    allowed_here = {ctx.channel_id, ctx.parent_channel_id} & set(policy.allowed_channels)  # threads too
+    if policy.allowed_channels and not allowed_here and not ctx.is_moderator:
         raise Refused("channel", channels=policy.allowed_channels)
     if policy.allowed_roles and not ctx.role_ids & set(policy.allowed_roles) and not ctx.is_moderator:
         raise Refused("role", roles=policy.allowed_roles)

@@ -1,5 +1,5 @@
-"""Buttons that keep working after restarts and days later: discord.py DynamicItems whose short
-custom ids (``rb:<action>:<job id>``) carry everything needed to act.
+"""How the buttons look. They keep working after restarts and days later: discord.py DynamicItems whose
+short custom ids (``rb:<action>:<job id>``) carry everything needed to act (cogs/results.py acts).
 
 On a finished video: Re-roll, Edit & retry, Delete, Report. While queued or awaiting approval:
 Cancel. In the log channel: Approve / Reject, and for reports Delete video / Block requester.
@@ -9,50 +9,15 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
 import discord
 
-from bot.models import Job, JobState
+from bot.models import ErrorCode, Job, JobState
 from bot.ui.i18n import t
 
-if TYPE_CHECKING:
-    from bot.app import Services
-
 log = logging.getLogger(__name__)
-
-
-def services_of(interaction: discord.Interaction) -> Services:
-    """Return the application's services (ReelBot.services)."""
-    services = getattr(interaction.client, "services", None)
-    assert services is not None
-    return services  # type: ignore[no-any-return]
-
-
-def _moderator(interaction: discord.Interaction) -> bool:
-    perms = interaction.permissions
-    return perms.manage_guild or perms.administrator
-
-
-async def _private(interaction: discord.Interaction, key: str, **values: object) -> None:
-    text = t(key, interaction.locale.value, **values)
-    mentions = discord.AllowedMentions.none()
-    if interaction.response.is_done():
-        await interaction.followup.send(text, ephemeral=True, allowed_mentions=mentions)
-    else:
-        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=mentions)
-
-
-async def _job_for(interaction: discord.Interaction, job_id: str, *, requester_or_mod: bool) -> Job | None:
-    """Load the job; refuse (privately) when it is gone or the presser may not act on it."""
-    job = await services_of(interaction).store.get_job(job_id)
-    if job is None or job.guild_id != interaction.guild_id:
-        await _private(interaction, "button.gone")
-        return None
-    if requester_or_mod and interaction.user.id != job.user_id and not _moderator(interaction):
-        await _private(interaction, "button.not_yours")
-        return None
-    return job
 
 
 _STYLES = {
@@ -77,11 +42,26 @@ _LABELS = {
     "mdel": "button.mod_delete",
     "block": "button.block",
 }
-_TEMPLATE = r"rb:(?P<action>[a-z]+):(?P<job>[0-9a-z]{10})"
+TEMPLATE = r"rb:(?P<action>[a-z]+):(?P<job>[0-9a-z]{10})"
 
 
-class _JobButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=_TEMPLATE):
-    """One DynamicItem for every job button; the action picks the handler."""
+Handler = Callable[[discord.Interaction, str], Awaitable[None]]
+_handlers: dict[str, Handler] = {}
+
+
+def route_presses(handlers: Mapping[str, Handler]) -> None:
+    """Say what a press on each action does (cogs/results.py, when it loads).
+
+    The flows live with the cogs; this module only draws the buttons. (One class serves both because
+    discord.py re-registers the class of every DynamicItem it sends: a separate "press" subclass
+    would be replaced by this one as soon as a message with buttons went out.)
+    """
+    _handlers.clear()
+    _handlers.update(handlers)
+
+
+class JobButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMPLATE):
+    """One DynamicItem for every job button; the action picks the handler routed to it."""
 
     def __init__(self, action: str, job_id: str, lang: str = "en") -> None:
         self.action, self.job_id = action, job_id
@@ -92,17 +72,16 @@ class _JobButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=_TEMPL
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> _JobButton:
+    ) -> JobButton:
         """Rebuild the button from its custom id (after a restart too)."""
         return cls(match["action"], match["job"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        """Dispatch to the action's handler."""
-        from bot.ui import button_actions
-
-        handler = getattr(button_actions, f"on_{self.action}", None)
+        """Hand the press to the action's handler."""
+        handler = _handlers.get(self.action)
         if handler is None:
-            await _private(interaction, "button.gone")
+            text = t("button.gone", interaction.locale.value)
+            await interaction.response.send_message(text, ephemeral=True)
             return
         await handler(interaction, self.job_id)
 
@@ -110,7 +89,7 @@ class _JobButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=_TEMPL
 def _view(job: Job, *actions: str, lang: str | None = None) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     for action in actions:
-        view.add_item(_JobButton(action, job.id, lang or job.locale))
+        view.add_item(JobButton(action, job.id, lang or job.locale))
     return view
 
 
@@ -126,7 +105,7 @@ def result_view(job: Job) -> discord.ui.View:
 
 def retry_view(job: Job) -> discord.ui.View:
     """Re-roll and Edit & retry, under a job that ended without a video."""
-    if job.state is JobState.FAILED and job.error_code in {"rejected", "cancelled"}:
+    if job.state is JobState.FAILED and job.error_code in {ErrorCode.REJECTED, ErrorCode.CANCELLED}:
         return _view(job, "edit")
     return _view(job, "reroll", "edit")
 
@@ -141,5 +120,4 @@ def report_view(job: Job, lang: str) -> discord.ui.View:
     return _view(job, "mdel", "block", lang=lang)
 
 
-DYNAMIC_ITEMS = (_JobButton,)
-__all__ = ["DYNAMIC_ITEMS", "approval_view", "report_view", "result_view", "retry_view", "waiting_view"]
+__all__ = ["JobButton", "approval_view", "report_view", "result_view", "retry_view", "route_presses", "waiting_view"]

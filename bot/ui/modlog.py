@@ -8,6 +8,7 @@ import logging
 import discord
 
 from bot.errors import UserFacingError
+from bot.jobs.notify import LogEvent
 from bot.models import Job, JobState, format_credits
 from bot.store.sql import SqlStore
 from bot.ui.buttons import approval_view, report_view
@@ -40,7 +41,7 @@ class DiscordModLog:
     async def event(
         self,
         guild_id: int,
-        kind: str,
+        kind: LogEvent,
         *,
         job: Job | None = None,
         by: int | None = None,
@@ -60,7 +61,7 @@ class DiscordModLog:
             log.warning("guild %s: could not post %s to the log channel", guild_id, kind, exc_info=True)
 
     def _format(
-        self, kind: str, lang: str, *, job: Job | None, by: int | None, detail: dict[str, object]
+        self, kind: LogEvent, lang: str, *, job: Job | None, by: int | None, detail: dict[str, object]
     ) -> tuple[str, discord.ui.View | None]:
         common: dict[str, object] = {"by": by or 0}
         if job is not None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import discord
 
 from bot.jobs.notify import JobView
-from bot.models import Charge, Job, JobState, Quota, format_credits
+from bot.models import Charge, ErrorCode, Job, JobState, Quota, format_credits
 from bot.ui import buttons
 from bot.ui.i18n import t
 from bot.ui.text import failure, notice, ts
@@ -107,7 +107,7 @@ def _success(view: JobView) -> Rendered:
 
 def _failure(view: JobView) -> Rendered:
     job, lang = view.job, view.job.locale
-    if job.error_code == "cancelled":
+    if job.error_code == ErrorCode.CANCELLED:
         title = t("job.cancelled.title", lang)
     elif job.state is JobState.EXPIRED:
         title = t("job.timed_out.title", lang)

@@ -12,22 +12,11 @@ from bot.errors import (
     NotInGuild,
     UserFacingError,
 )
-from bot.models import format_credits
+from bot.models import ErrorCode, format_credits
 from bot.moderation.policy import Refused
 from bot.ui.i18n import catalogs, t
 
-FAILURE_CODES = (
-    "content_rejected",
-    "invalid_request",
-    "provider_account",
-    "generation_failed",
-    "deadline",
-    "queue_timeout",
-    "unknown_submission",
-    "rejected",
-    "approval_timeout",
-    "cancelled",
-)
+FAILURE_CODES = tuple(ErrorCode)
 
 
 def ts(epoch: float, style: str = "R") -> str:
@@ -37,7 +26,8 @@ def ts(epoch: float, style: str = "R") -> str:
 
 def failure(code: str | None, locale: str) -> str:
     """Say why a job ended without a video."""
-    key = f"failure.{code}" if code in FAILURE_CODES else "failure.generation_failed"
+    known = code if code in FAILURE_CODES else ErrorCode.GENERATION_FAILED
+    key = f"failure.{known}"
     return t(key, locale)
 
 

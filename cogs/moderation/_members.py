@@ -1,4 +1,4 @@
-"""/reelbot quota, jobs and forget-me: what every member can do."""
+"""/reelbot quota, jobs, help and forget-me: what every member can do."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import ReelBot, Services
+from bot.app import ReelBot
+from bot.services import Services
 from bot.ui.i18n import language, t
 from bot.ui.modlog import jump_url
 from bot.ui.render import quota_embed
 from bot.ui.replies import say_privately
 from bot.ui.text import ts
+from cogs._help import help_page
 
 
 @app_commands.guild_only()
@@ -54,6 +56,18 @@ class Members(commands.GroupCog, group_name="reelbot", group_description="Your r
         ]
         embed = discord.Embed(title=t("jobs.title", lang), description="\n".join(lines)[:4000], colour=0x5865F2)
         await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @app_commands.command(
+        name="help", description="What reelbot does, its commands, your quota and this server's rules"
+    )
+    async def help(self, interaction: discord.Interaction) -> None:
+        """Show what reelbot does, how to use it, what you have left and this server's rules."""
+        assert interaction.guild_id is not None
+        await interaction.response.defer(ephemeral=True, thinking=True)  # before the store is read
+        embed = await help_page(
+            self.services, guild_id=interaction.guild_id, user_id=interaction.user.id, lang=language(interaction.locale)
+        )
+        await interaction.followup.send(embed=embed, ephemeral=True)
 
     @app_commands.command(name="forget-me", description="Delete your prompts and videos' records from reelbot")
     async def forget_me(self, interaction: discord.Interaction) -> None:

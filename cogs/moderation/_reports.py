@@ -17,8 +17,8 @@ from bot.ui.replies import say_privately
 from bot.ui.text import ts
 
 if TYPE_CHECKING:
-    from bot.app import Services
     from bot.models import GuildPolicy
+    from bot.services import Services
 
 
 class ReportCommands:

@@ -145,7 +145,7 @@ async def test_buttons_work_after_a_restart_and_respect_who_pressed(
 
     delete = await discord_api.press(reply, next(c for c in reply.custom_ids() if c.startswith("rb:del:")), user=owner)
     await discord_api.wait_for(lambda: reply.id not in discord_api.messages, what="the deletion")
-    assert discord_api.reply_to(delete) is not None
+    await discord_api.wait_for(lambda: discord_api.reply_to(delete), what="the private confirmation")
 
 
 async def test_report_reaches_moderators_who_can_delete_and_block(

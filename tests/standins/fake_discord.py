@@ -135,6 +135,8 @@ class FakeDiscord:
             self.guild_id = snowflake()
         self.channel_id = snowflake()
         self.log_channel_id = snowflake()  # a second text channel, for moderators
+        self.forum_id = snowflake()  # a forum channel: each post in it is a thread
+        self.threads: set[int] = set()  # threads and forum posts the bot may post in
         self.premium_tier = premium_tier
         self.token_ttl = token_ttl
         self.ack_deadline = ack_deadline
@@ -156,6 +158,8 @@ class FakeDiscord:
         self.rate_limits: RateLimiter | None = None  # set to enforce Discord-like rate limits
         self.app_flags = 0  # application flags (1 << 18: the Message Content intent is on)
         self.dm_channels: dict[int, int] = {}  # DM channel id -> user id
+        self.moderator_role_id = snowflake()  # a "Moderator" role with no special permissions of its own
+        self.command_permissions: dict[int, list[dict[str, Any]]] = {}  # command or app id -> overrides
 
     @property
     def commands(self) -> list[dict[str, Any]]:
@@ -300,7 +304,18 @@ class FakeDiscord:
                     "managed": False,
                     "mentionable": False,
                     "flags": 0,
-                }
+                },
+                {
+                    "id": str(self.moderator_role_id),
+                    "name": "Moderator",
+                    "permissions": str(MEMBER_PERMS),
+                    "position": 1,
+                    "color": 0,
+                    "hoist": False,
+                    "managed": False,
+                    "mentionable": False,
+                    "flags": 0,
+                },
             ],
             "channels": [
                 {"id": str(self.channel_id), "type": 0, "name": "general", "position": 0, "permission_overwrites": []},
@@ -310,6 +325,15 @@ class FakeDiscord:
                     "name": "mod-log",
                     "position": 1,
                     "permission_overwrites": [],
+                },
+                {
+                    "id": str(self.forum_id),
+                    "type": 15,
+                    "name": "showcase",
+                    "position": 2,
+                    "permission_overwrites": [],
+                    "available_tags": [],
+                    "flags": 0,
                 },
             ],
             "members": [
@@ -361,8 +385,10 @@ class FakeDiscord:
         kind: int = 2,
         message: Message | None = None,
         extra: dict[str, Any] | None = None,
+        roles: tuple[int, ...] = (),
+        channel: dict[str, Any] | None = None,
     ) -> Interaction:
-        """Send an application command as a member; return the interaction."""
+        """Send an application command as a member (in ``channel``: a thread, say); return the interaction."""
         iid = snowflake()
         token = f"interaction-token-{iid}-{'x' * 40}"
         author = user or self.user()
@@ -395,7 +421,7 @@ class FakeDiscord:
             },
             "member": {
                 "user": author,
-                "roles": [],
+                "roles": [str(r) for r in roles],
                 "flags": 0,
                 "joined_at": ISO,
                 "permissions": str(permissions),
@@ -411,6 +437,9 @@ class FakeDiscord:
             "data": data,
         }
         channel_id = self.channel_id
+        if channel is not None:
+            channel_id = int(channel["id"])
+            payload.update(channel_id=str(channel_id), channel=channel)
         if dm:  # the same command, sent from the member's DM with the bot
             channel_id = snowflake()
             self.dm_channels[channel_id] = int(author["id"])
@@ -437,11 +466,34 @@ class FakeDiscord:
         await self.dispatch("INTERACTION_CREATE", payload)
         return interaction
 
-    def channel_option(self, name: str, channel_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Return a channel option and its resolved data."""
+    def thread(self, parent_id: int, name: str = "a thread") -> dict[str, Any]:
+        """Open a thread (or, under the forum, a post) and return the channel as an interaction carries it."""
+        thread_id = snowflake()
+        self.threads.add(thread_id)
+        return {
+            "id": str(thread_id),
+            "type": 11,
+            "name": name,
+            "guild_id": str(self.guild_id),
+            "parent_id": str(parent_id),
+            "owner_id": "1",
+            "message_count": 0,
+            "member_count": 1,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": 1440,
+                "archive_timestamp": ISO,
+                "locked": False,
+            },
+        }
+
+    def channel_option(self, name: str, channel_id: int, kind: int = 0) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Return a channel option and its resolved data (``kind`` 15: a forum)."""
         channel = {
             "id": str(channel_id),
-            "type": 0,
+            "type": kind,
             "name": "mod-log",
             "guild_id": str(self.guild_id),
             "permissions": str(MEMBER_PERMS),
@@ -466,6 +518,7 @@ class FakeDiscord:
         user: dict[str, Any] | None = None,
         permissions: int = MEMBER_PERMS,
         locale: str = "en-US",
+        roles: tuple[int, ...] = (),
     ) -> Interaction:
         """Press a button on a message, as a member."""
         assert custom_id in message.custom_ids(), (custom_id, message.custom_ids())
@@ -474,6 +527,7 @@ class FakeDiscord:
             user=user,
             permissions=permissions,
             locale=locale,
+            roles=roles,
             kind=3,
             message=message,
             extra={"custom_id": custom_id, "component_type": 2},
@@ -668,6 +722,8 @@ class FakeDiscord:
             )
         if parts[0] == "applications" and parts[1] != str(self.app_id):
             return _error(403, 50001, "Missing Access")  # another application's commands
+        if parts[0] == "applications" and m == "GET" and parts[-1] == "permissions":
+            return self._permissions(parts)
         if parts[0] == "applications" and m == "PUT":
             return await self._sync(request)
         if parts[0] == "applications" and m == "GET" and parts[-1] == "commands":
@@ -679,6 +735,31 @@ class FakeDiscord:
         if parts[0] == "channels" and len(parts) >= 3 and parts[2] == "messages":
             return await self._channel(request, int(parts[1]), int(parts[3]) if len(parts) > 3 else None)
         return _error(404, 0, "404: Not Found")
+
+    def _permissions_entry(self, target_id: int) -> dict[str, Any]:
+        return {
+            "id": str(target_id),
+            "application_id": str(self.app_id),
+            "guild_id": str(self.guild_id),
+            "permissions": self.command_permissions[target_id],
+        }
+
+    def _permissions(self, parts: list[str]) -> web.Response:
+        """GET .../guilds/{guild}/commands/permissions, or .../commands/{command}/permissions."""
+        if parts[2:4] != ["guilds", str(self.guild_id)]:
+            return _error(404, 10004, "Unknown Guild")
+        if parts[4:] == ["commands", "permissions"]:
+            return _json([self._permissions_entry(t) for t in self.command_permissions])
+        target = int(parts[5])
+        if target not in self.command_permissions:
+            return _error(404, 10066, "Unknown application command permissions")
+        return _json(self._permissions_entry(target))
+
+    async def set_command_permissions(self, command: str | None, permissions: list[dict[str, Any]]) -> None:
+        """A server admin edits a command's permissions (None: the application's), as Discord tells the bot."""
+        target = self._command_id(command) if command else self.app_id
+        self.command_permissions[target] = permissions
+        await self.dispatch("APPLICATION_COMMAND_PERMISSIONS_UPDATE", self._permissions_entry(target))
 
     async def _sync(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -761,12 +842,20 @@ class FakeDiscord:
             return _error(404, 10015, "Unknown Webhook")
         if time.time() - inter.created > self.token_ttl:
             return _error(401, 50027, "Invalid Webhook Token")
+        original = self.messages.get(inter.message_id)
+        if request.method == "DELETE" and parts[3:] == ["messages", "@original"]:
+            if original is None:
+                return _error(404, 10008, "Unknown Message")
+            del self.messages[original.id]
+            return web.Response(status=204)
         payload, files = await _read_payload(request)
-        original = self.messages[inter.message_id]
         if request.method == "PATCH" and parts[3:] == ["messages", "@original"]:
+            if original is None:
+                return _error(404, 10008, "Unknown Message")
             target = original
         elif request.method == "POST" and len(parts) == 3:
-            if original.flags & 128:  # deprecated: a follow-up right after a defer edits the original
+            # Deprecated but real: a follow-up right after a defer edits the (still loading) original.
+            if original is not None and original.flags & 128:
                 target = original
             else:
                 target = Message(
@@ -785,7 +874,8 @@ class FakeDiscord:
         return _json(self.message_json(target))
 
     async def _channel(self, request: web.Request, channel_id: int, message_id: int | None) -> web.Response:
-        if channel_id not in (self.channel_id, self.log_channel_id) and channel_id not in self.dm_channels:
+        known = (self.channel_id, self.log_channel_id)
+        if channel_id not in known and channel_id not in self.dm_channels and channel_id not in self.threads:
             return _error(404, 10003, "Unknown Channel")
         if request.method == "POST" and message_id is None:
             payload, files = await _read_payload(request)
@@ -835,7 +925,22 @@ class FakeDiscord:
     # -- assertions helpers ----------------------------------------------------------------------
 
     def reply_to(self, interaction: Interaction) -> Message | None:
-        return self.messages.get(interaction.message_id or 0)
+        """Return the interaction's answer: its reply once it says something (a "thinking…" placeholder
+        is not an answer yet), or, once the bot deleted the reply, its latest follow-up."""
+        reply = self.messages.get(interaction.message_id or 0)
+        if reply is None and interaction.message_id is not None:
+            answers = self.answers(interaction)
+            return answers[-1] if answers else None
+        return None if reply is not None and reply.flags & 128 else reply
+
+    def answers(self, interaction: Interaction) -> list[Message]:
+        """Return every message still standing that the bot made with this interaction's token."""
+        mine = (m for m in self.messages.values() if m.interaction_token == interaction.token)
+        return sorted(mine, key=lambda m: m.id)
+
+    def public_in(self, channel_id: int) -> list[Message]:
+        """Return what everyone in the channel sees from the bot (no ephemeral messages)."""
+        return [m for m in self.in_channel(channel_id) if not m.flags & 64]
 
 
 async def _read_payload(request: web.Request) -> tuple[dict[str, Any], dict[str, bytes]]:

@@ -1,4 +1,4 @@
-"""What each result and moderation button does (see bot/ui/buttons.py for the buttons themselves)."""
+"""What each result and moderation button does (bot/ui/buttons.py draws them; cogs/results.py routes presses here)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,13 @@ import discord
 from bot.errors import UserFacingError
 from bot.jobs.service import Cancel
 from bot.models import Charge, format_credits
-from bot.ui.buttons import _job_for, _moderator, _private, services_of
 from bot.ui.i18n import t
-from bot.ui.intake import start_from_interaction
 from bot.ui.text import refusal
+from cogs._intake import start_from_interaction
+from cogs._interactions import is_moderator as _moderator
+from cogs._interactions import job_for as _job_for
+from cogs._interactions import private as _private
+from cogs._interactions import services_of
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +143,7 @@ async def on_cancel(interaction: discord.Interaction, job_id: str) -> None:
 
 
 async def _moderators_only(interaction: discord.Interaction) -> bool:
-    if _moderator(interaction):
+    if await _moderator(interaction):
         return True
     await _private(interaction, "button.only_moderators")
     return False
