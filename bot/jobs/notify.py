@@ -34,8 +34,8 @@ class ModLog(Protocol):
         job: Job | None = None,
         by: int | None = None,
         detail: dict[str, object] | None = None,
-    ) -> None:
-        """Record one event; never raises (a missing log channel is not an error)."""
+    ) -> bool:
+        """Record one event; return True when moderators can see it. Never raises (no log channel: False)."""
         ...
 
 
@@ -50,8 +50,9 @@ class NoModLog:
         job: Job | None = None,
         by: int | None = None,
         detail: dict[str, object] | None = None,
-    ) -> None:
-        """Do nothing."""
+    ) -> bool:
+        """Do nothing: nobody was told."""
+        return False
 
 
 class Notifier(Protocol):

@@ -19,7 +19,7 @@ from bot.models import Delivery, GuildPolicy, Job, JobState, Quota, VideoOptions
 from bot.moderation.policy import RequestContext, check, exempt_from_member_limits, needs_approval
 from bot.moderation.prompts import clean_prompt
 from bot.provider.options import validate_options
-from bot.spending.budget import SpendingPolicy, crossed, utc_day, utc_month
+from bot.spending.budget import SpendingPolicy, budget_day, budget_month, crossed
 from bot.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -110,9 +110,10 @@ class JobService:
             raise BudgetExhausted(
                 cap=quota.guild_cap, spent=quota.guild_spent, price=price, resets_at=quota.guild_resets_at
             )
-        if quota.member_left <= 0 and not exempt_from_member_limits(policy, req.context(req.prompt)):
+        left = quota.member_left
+        if left is not None and left <= 0 and not exempt_from_member_limits(policy, req.context(req.prompt)):
             raise MemberLimitReached(
-                limit=quota.member_limit,
+                limit=quota.member_limit or 0,
                 used=quota.member_used,
                 resets_at=quota.member_resets_at or self._clock() + 3600,
             )
@@ -213,11 +214,13 @@ class JobService:
 
     async def update_policy(self, guild_id: int, *, by: int, what: str, **changes: object) -> GuildPolicy:
         """Change the server's rules; the log channel hears who changed ``what``."""
-        policy = (await self._store.get_policy(guild_id)).replace(**changes)  # fresh: never write back stale rules
+        before = await self._store.get_policy(guild_id)  # fresh: never write back stale rules
+        policy = before.replace(**changes)
         await self._store.save_policy(guild_id, policy, by=by, at=self._clock())
         self._policies[guild_id] = (self._clock() + POLICY_TTL_S, policy)
         log.info("guild %s: %s changed by %s", guild_id, what, by)
-        await self.modlog.event(guild_id, "setting", by=by, detail={"what": what})
+        detail = {"what": what, "before": before, "after": policy, "fields": tuple(changes)}
+        await self.modlog.event(guild_id, "setting", by=by, detail=detail)
         return policy
 
     async def set_daily_budget(self, guild_id: int, micros: int | None, *, by: int) -> int:
@@ -228,8 +231,8 @@ class JobService:
     async def _alert_if_crossed(self, guild_id: int, policy: GuildPolicy, price: int) -> None:
         """Tell the log channel once per period when 50, 80 and 100 % of a budget is spent."""
         now = self._clock()
-        day, _ = utc_day(now)
-        month, _ = utc_month(now)
+        day, _ = budget_day(now, policy.timezone)
+        month, _ = budget_month(now, policy.timezone)
         caps = [("day", day, self._spending.daily_cap(policy, now), await self._store.spent(guild_id, day))]
         if policy.monthly_budget is not None:
             caps.append(("month", month, policy.monthly_budget, await self._store.spent_in_month(guild_id, month)))
