@@ -66,7 +66,9 @@ async def test_blocklist_takes_several_words_pages_long_lists_and_matches_chines
     assert "Not on the blocklist: `never-added`." in (answer.content or "")
 
 
-async def test_limits_and_budgets_mean_what_they_say(discord_api: FakeDiscord, video_api: FakeVideoAPI, make_bot) -> None:
+async def test_limits_and_budgets_mean_what_they_say(
+    discord_api: FakeDiscord, video_api: FakeVideoAPI, make_bot
+) -> None:
     """per_hour:0 is no limit; daily:off is no cap and daily:default the operator's; a top-up can be undone;
     /reelbot quota shows this server's own prices; the log channel hears old → new."""
     await make_bot(USER_HOURLY_LIMIT="1", GUILD_DAILY_BUDGET="0.2", PRICE_PER_VIDEO="0.1")
