@@ -18,7 +18,7 @@ from bot.media import check_declared, download_image, normalise_image
 from bot.models import Delivery, VideoOptions
 from bot.moderation.prompts import clean_prompt
 from bot.provider.options import ALL_SIZES, MODELS
-from bot.ui.i18n import t
+from bot.ui.i18n import language_of_text, t
 from bot.ui.intake import Picture, is_moderator, start_from_interaction
 from bot.ui.replies import refuse
 from bot.ui.text import refusal
@@ -160,7 +160,8 @@ class Generate(commands.Cog):
                 await self._reply(message, t("mention.cant_see_picture", lang))
                 return
         options = VideoOptions(model=self.services.settings.video_model)
-        lang = (await self.services.jobs.policy(message.guild.id)).locale
+        # A mention has no locale: a prompt written mostly in Chinese is answered in Chinese.
+        lang = language_of_text(prompt, (await self.services.jobs.policy(message.guild.id)).locale)
         kind = "image" if picture else "text"
         member = message.author
         delivery = Delivery(
