@@ -98,7 +98,8 @@ async def test_a_chinese_moderator_and_member_read_chinese_everywhere(
             [{"name": "model", "type": 3, "value": "cogvideox-3"}, {"name": "amount", "type": 3, "value": "默认"}],
         )
     )
-    seen.append(await zh_mod(discord_api, "blocklist", [{"name": "action", "type": 3, "value": "add"}, {"name": "words", "type": 3, "value": "血腥，gore"}]))  # fmt: skip
+    add = [{"name": "action", "type": 3, "value": "add"}, {"name": "words", "type": 3, "value": "血腥，gore"}]
+    seen.append(await zh_mod(discord_api, "blocklist", add))
     seen.append(await zh_mod(discord_api, "blocklist", [{"name": "action", "type": 3, "value": "show"}]))
     seen.append(await zh_mod(discord_api, "animate-nsfw-only", [{"name": "enabled", "type": 5, "value": False}]))
 
@@ -156,4 +157,4 @@ async def test_a_mention_written_in_chinese_is_answered_in_chinese(
         what="the finished mention reply",
     )
     assert reply.title == "✅ 视频已生成" and "你的视频已生成" in (reply.content or "")
-    assert [c["label"] for row in reply.components for c in row["components"]][0] == "重新生成"
+    assert next(c["label"] for row in reply.components for c in row["components"]) == "重新生成"
