@@ -69,6 +69,7 @@ async def test_a_chinese_moderator_and_member_read_chinese_everywhere(
     synced = {c["name"]: c for c in discord_api.commands}
     assert synced["video"]["name_localizations"]["zh-CN"] == "文生视频"
     assert synced["animate"]["name_localizations"]["zh-CN"] == "图生视频"
+    assert synced["video"]["name_localizations"]["zh-TW"] == "文生影片"  # Traditional, not Simplified
     untranslated = []
     for command in (synced["reelbot-mod"], synced["reelbot"]):
         for item in [command, *walk(command.get("options", []))]:
