@@ -3,9 +3,13 @@ model ids — in replies, refusals, settings, log lines and command names — en
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
+from PIL import Image, ImageChops
+
+from bot.ui.chart import spend_chart
 from tests.e2e.harness import jobs_in_db
 from tests.e2e.test_animate import png
 from tests.e2e.test_moderation import MOD, log_lines
@@ -129,7 +133,13 @@ async def test_a_chinese_moderator_and_member_read_chinese_everywhere(
 
     seen.append(await zh_mod(discord_api, "settings"))
     seen.append(await zh_mod(discord_api, "pending"))
-    seen.append(await zh_mod(discord_api, "usage"))
+    usage = await zh_mod(discord_api, "usage")
+    seen.append(usage)
+    month = re.search(r"本月（(\d{4}-\d{2})）", str(usage.embeds[0]))
+    assert month is not None
+    chart = Image.open(io.BytesIO(usage.files["usage.png"])).convert("L").crop((0, 0, 900, 40))
+    boxes = Image.open(io.BytesIO(spend_chart(month.group(1), {}, "\ue000" * 8))).convert("L").crop((0, 0, 900, 40))
+    assert ImageChops.difference(chart, boxes).getbbox() is not None  # the chart's title is not missing-glyph boxes
     seen.append(await zh_mod(discord_api, "approval", [{"name": "enabled", "type": 5, "value": True}]))
     seen += log_lines(discord_api)
     assert any("修改了每日预算：运营者的默认值 → 5 积分" in (m.content or "") for m in log_lines(discord_api))
