@@ -41,6 +41,8 @@ def _amount(text: str) -> int:
     return credits_to_micros(text.strip())
 
 
+@app_commands.default_permissions(manage_guild=True)
+@app_commands.guild_only()
 class Moderators(
     RuleCommands,
     ReportCommands,
