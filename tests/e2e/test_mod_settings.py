@@ -3,6 +3,7 @@ works for long lists and Chinese — end to end through discord.py against the s
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from tests.e2e.harness import jobs_in_db
@@ -181,3 +182,21 @@ async def test_approval_requests_show_the_picture_options_and_expiry(
     listed = await mod(discord_api, "pending")
     text = str(listed.embeds[0])
     assert jobs_in_db(tmp_path)[0]["id"] in text and "picture to video" in text and f"<t:{expiry}:R>" in text
+
+
+async def test_the_budget_day_starts_at_the_servers_midnight(
+    discord_api: FakeDiscord, video_api: FakeVideoAPI, make_bot
+) -> None:
+    """A moderator sets the server's time zone; "today" in the quota and settings means that zone's day."""
+    await make_bot()
+    answer = await mod(discord_api, "timezone", [{"name": "zone", "type": 3, "value": "Mars/Olympus"}])
+    assert "isn't a time zone I know" in (answer.content or "")
+    answer = await mod(discord_api, "timezone", [{"name": "zone", "type": 3, "value": "+14:00"}])
+    local = datetime.now(tz=timezone(timedelta(hours=14)))
+    midnight = int((local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)).timestamp())
+    assert f"resets <t:{midnight}:R>" in (answer.content or "")
+    quota = await discord_api.slash("reelbot", [{"name": "quota", "type": 1}])
+    shown = str((await discord_api.wait_for(lambda: discord_api.reply_to(quota), what="quota")).embeds[0])
+    assert f"resets <t:{midnight}:R>" in shown
+    settings = str((await mod(discord_api, "settings")).embeds[0])
+    assert f"Budget today ({local.date().isoformat()})" in settings and "midnight in +14:00" in settings
