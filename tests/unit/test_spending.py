@@ -214,3 +214,19 @@ async def test_two_videos_an_hour_apart_count_against_the_servers_own_days(store
     await other.request(late)
     with pytest.raises(BudgetExhausted):
         await other.request(request(user_id=5, guild_id=20))
+
+
+async def test_pending_requests_are_listed_oldest_first_with_the_total(store: SqlStore) -> None:
+    """/reelbot-mod pending reads the server's requests awaiting approval (and only those)."""
+    clock = Clock()
+    jobs = service(store, clock=clock)
+    await store.save_policy(10, GuildPolicy(approval=True), by=1, at=clock.now)
+    first = await jobs.request(request(user_id=1, prompt="first"))
+    clock.now += 1
+    second = await jobs.request(request(user_id=2, prompt="second"))
+    await store.save_policy(20, GuildPolicy(), by=1, at=clock.now)
+    await jobs.request(request(user_id=3, guild_id=20))  # another server, and queued, not pending
+    listed, total = await store.pending_jobs(10, limit=1)
+    assert [j.id for j in listed] == [first.id] and total == 2
+    listed, total = await store.pending_jobs(10)
+    assert [j.id for j in listed] == [first.id, second.id] and total == 2
