@@ -24,7 +24,7 @@ def on_off(value: bool, lang: str) -> str:
 
 def mentions(ids: Iterable[int], fmt: str, lang: str, empty: str = "mod.none") -> str:
     """Show roles (<@&…>), channels (<#…>) or members (<@…>), or what an empty list means."""
-    return ", ".join(fmt.format(i) for i in ids) or t(empty, lang)
+    return t("mod.sep", lang).join(fmt.format(i) for i in ids) or t(empty, lang)
 
 
 def daily_text(policy: GuildPolicy, lang: str, default: int | None = None) -> str:
@@ -49,7 +49,7 @@ def count_text(value: int | None, lang: str, *, none_means: str = "mod.unlimited
     """Show a limit: a number, or what None (and, for limits, 0) means."""
     if value is None:
         return t(none_means, lang)
-    return t("mod.unlimited", lang) if value == 0 else str(value)
+    return t("mod.unlimited", lang) if value == 0 else t("mod.videos", lang, n=value)
 
 
 def field_value(policy: GuildPolicy, field: str, lang: str) -> str:
@@ -63,7 +63,7 @@ def field_value(policy: GuildPolicy, field: str, lang: str) -> str:
         return credits(policy.topup_amount, lang) if policy.topup_amount else t("mod.none", lang)
     if field == "prices":
         items = sorted(policy.prices.items())
-        return ", ".join(f"{m} {credits(p, lang)}" for m, p in items) or t("mod.default", lang)
+        return t("mod.sep", lang).join(f"{m} {credits(p, lang)}" for m, p in items) or t("mod.default", lang)
     if field == "member_hourly":
         return count_text(policy.member_hourly, lang, none_means="mod.default")
     if field in {"member_daily", "member_in_flight", "server_in_flight"}:

@@ -101,7 +101,7 @@ def refusal(err: UserFacingError, locale: str | None = None) -> str:
             return t("refusal.prompt_too_long", locale, length=err.length, limit=err.limit)
         return t("refusal.prompt_empty", locale)
     if isinstance(err, InvalidOptions):
-        values = ", ".join(option_value(err.option, a, locale) for a in err.allowed)
+        values = t("mod.sep", locale).join(option_value(err.option, a, locale) for a in err.allowed)
         allowed = t("refusal.allowed_values", locale, values=values) if err.allowed else ""
         if err.option == "model":
             return t("refusal.model_unknown", locale, value=err.value, allowed=allowed)
@@ -138,9 +138,11 @@ def _rule(err: Refused, locale: str | None) -> str:
     if err.rule == "blocked":
         return t("refusal.blocked", locale, reason=d.get("reason") or "—")
     if err.rule == "channel":
-        return t("refusal.channel", locale, channels=", ".join(f"<#{c}>" for c in d.get("channels", ())))  # type: ignore[attr-defined]
+        channels = t("mod.sep", locale).join(f"<#{c}>" for c in d.get("channels", ()))  # type: ignore[attr-defined]
+        return t("refusal.channel", locale, channels=channels)
     if err.rule == "role":
-        return t("refusal.role", locale, roles=", ".join(f"<@&{r}>" for r in d.get("roles", ())))  # type: ignore[attr-defined]
+        roles = t("mod.sep", locale).join(f"<@&{r}>" for r in d.get("roles", ()))  # type: ignore[attr-defined]
+        return t("refusal.role", locale, roles=roles)
     if err.rule == "blocklist":
         return t("refusal.blocklist", locale, word=d.get("word"))
     return t(f"refusal.{err.rule}", locale)

@@ -82,7 +82,7 @@ class Moderators(
 
     def _prices(self, policy: GuildPolicy, lang: str) -> str:
         spending = self.services.jobs._spending
-        return ", ".join(f"{m} {credits(spending.price_for(policy, m), lang)}" for m in MODELS)
+        return t("mod.sep", lang).join(f"{m} {credits(spending.price_for(policy, m), lang)}" for m in MODELS)
 
     async def _spent(self, guild_id: int, policy: GuildPolicy) -> tuple[int, int]:
         """Return what the server has spent in its budget day and month so far."""
@@ -131,23 +131,26 @@ class Moderators(
         monthly: app_commands.Range[str, 1, 30] | None = None,
         topup: app_commands.Range[str, 1, 30] | None = None,
     ) -> None:
-        """Show the budgets, or change them."""
+        """Show the budgets, or change them (every value is checked before anything is saved)."""
         policy, lang = await self._policy(interaction)
+        changes: dict[str, object] = {}
         notes: list[str] = []
+        current = ""
         try:
             if daily is not None:
+                current = daily
                 if _keyword(daily) in DEFAULT_WORDS:
-                    changes: dict[str, object] = {"daily_budget": None, "daily_uncapped": False}
+                    changes.update(daily_budget=None, daily_uncapped=False)
                 elif _keyword(daily) in OFF_WORDS:
-                    changes = {"daily_uncapped": True}
+                    changes.update(daily_uncapped=True)
                 else:
-                    changes = {"daily_budget": _amount(daily), "daily_uncapped": False}
-                policy = await self._save(interaction, "daily budget", **changes)
+                    changes.update(daily_budget=_amount(daily), daily_uncapped=False)
             if monthly is not None:
+                current = monthly
                 off = _keyword(monthly) in OFF_WORDS | DEFAULT_WORDS
-                cap = None if off else _amount(monthly)
-                policy = await self._save(interaction, "monthly budget", monthly_budget=cap)
+                changes.update(monthly_budget=None if off else _amount(monthly))
             if topup is not None:
+                current = topup
                 day, _ = budget_day(discord.utils.utcnow().timestamp(), policy.timezone)
                 already = policy.topup_amount if policy.topup_day == day else 0
                 if _keyword(topup) in UNDO_WORDS:
@@ -157,14 +160,14 @@ class Moderators(
                     total = max(0, already - _amount(topup.strip()[1:]))
                 else:
                     total = already + _amount(topup)
-                policy = await self._save(interaction, "today's top-up", topup_day=day, topup_amount=total)
+                changes.update(topup_day=day, topup_amount=total)
         except AmountError:
-            bad = next(v for v in (daily, monthly, topup) if v is not None and _keyword(v) not in UNDO_WORDS)
-            await say_privately(interaction, t("mod.not_amount", lang, value=discord.utils.escape_markdown(bad[:30])))
+            await say_privately(interaction, t("mod.not_amount", lang, value=discord.utils.escape_markdown(current)))
             return
+        if changes:
+            policy = await self._save(interaction, "budget", **changes)
         text = " ".join([*notes, await self._budget_now(interaction, policy, lang)])
-        changed = any(v is not None for v in (daily, monthly, topup))
-        await say_privately(interaction, t("mod.saved", lang, summary=text) if changed else text)
+        await say_privately(interaction, t("mod.saved", lang, summary=text) if changes else text)
 
     @app_commands.command(name="price", description="Set the price of one model in this server")
     @app_commands.describe(model="The model", amount="Credits per video, or 'default'")
@@ -219,7 +222,7 @@ class Moderators(
 
     def _limits_values(self, policy: GuildPolicy, lang: str) -> dict[str, str]:
         def show(value: int | None) -> str:
-            return t("mod.unlimited", lang) if not value else str(value)
+            return t("mod.unlimited", lang) if not value else t("mod.videos", lang, n=value)
 
         return {
             "hourly": show(self.services.jobs._spending.hourly(policy)),

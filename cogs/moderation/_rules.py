@@ -186,7 +186,7 @@ class RuleCommands:
         new = tuple(dict.fromkeys(w for w in added if w not in known))
         if new:
             await self._save(interaction, "the blocklist", blocklist=(*policy.blocklist, *new))
-        listed = ", ".join(_code(w.pattern) + ("ʳ" if w.is_regex else "") for w in added)
+        listed = t("mod.sep", lang).join(_code(w.pattern) + ("ʳ" if w.is_regex else "") for w in added)
         await say_privately(interaction, t("mod.blocklist_added", lang, patterns=listed)[:MESSAGE_MAX])
 
     async def _remove_words(
@@ -199,9 +199,10 @@ class RuleCommands:
         lines = []
         if gone:
             await self._save(interaction, "the blocklist", blocklist=kept)
-            lines.append(t("mod.blocklist_removed", lang, patterns=", ".join(_code(p) for p in gone)))
+            lines.append(t("mod.blocklist_removed", lang, patterns=t("mod.sep", lang).join(_code(p) for p in gone)))
         if missing:
-            lines.append(t("mod.blocklist_missing", lang, patterns=", ".join(_code(p) for p in missing)))
+            missed = t("mod.sep", lang).join(_code(p) for p in missing)
+            lines.append(t("mod.blocklist_missing", lang, patterns=missed))
         await say_privately(interaction, "\n".join(lines)[:MESSAGE_MAX])
 
     async def _show_blocklist(self, interaction: discord.Interaction, policy: GuildPolicy, lang: str) -> None:

@@ -87,6 +87,11 @@ async def test_limits_and_budgets_mean_what_they_say(
         done = await discord_api.wait_for(lambda i=inter: finished(discord_api, i), what="a video")
         assert done.title == "✅ Your video is ready"
 
+    both = [{"name": "daily", "type": 3, "value": "default"}, {"name": "monthly", "type": 3, "value": "lots"}]
+    answer = await mod(discord_api, "budget", both)
+    assert answer.content == "`lots` isn't an amount. Use a number of credits, such as `2.5`."  # nothing saved
+    answer = await mod(discord_api, "budget")
+    assert "Daily budget: **no daily cap**" in (answer.content or "")
     answer = await mod(discord_api, "budget", [{"name": "daily", "type": 3, "value": "default"}])
     assert "Daily budget: **0.2 credits (the operator's default)**" in (answer.content or "")
     await logged(discord_api, "changed the daily budget: no daily cap → the operator's default")
