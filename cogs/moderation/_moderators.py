@@ -166,7 +166,7 @@ class Moderators(
             return
         if changes:
             policy = await self._save(interaction, "budget", **changes)
-        text = " ".join([*notes, await self._budget_now(interaction, policy, lang)])
+        text = "\n".join([*notes, await self._budget_now(interaction, policy, lang)])
         await say_privately(interaction, t("mod.saved", lang, summary=text) if changes else text)
 
     @app_commands.command(name="price", description="Set the price of one model in this server")
@@ -218,7 +218,9 @@ class Moderators(
         if changes:
             policy = await self._save(interaction, "limits", **changes)
         text = self._limits_text(policy, lang)
-        await say_privately(interaction, t("mod.limits_reset", lang) + " " + text if defaults else text)
+        if defaults:
+            text = t("mod.limits_reset", lang) + "\n" + text
+        await say_privately(interaction, t("mod.saved", lang, summary=text) if changes else text)
 
     def _limits_values(self, policy: GuildPolicy, lang: str) -> dict[str, str]:
         def show(value: int | None) -> str:
