@@ -194,15 +194,16 @@ class Quota:
     guild_cap: int
     guild_spent: int
     guild_resets_at: float
-    member_limit: int
+    member_limit: int | None  # videos per member per hour; None: no limit
     member_used: int
     member_resets_at: float | None
-    price: int
+    price: int  # the operator's default price (each server's own prices are in its GuildPolicy)
     month_cap: int | None = None
     month_spent: int = 0
     month_resets_at: float = 0.0
     member_daily_limit: int | None = None
     member_used_today: int = 0
+    guild_uncapped: bool = False  # a moderator turned the daily cap off
 
     @property
     def guild_left(self) -> int:
@@ -210,9 +211,9 @@ class Quota:
         return max(0, self.guild_cap - self.guild_spent)
 
     @property
-    def member_left(self) -> int:
-        """Return the generations left this hour, never below zero."""
-        return max(0, self.member_limit - self.member_used)
+    def member_left(self) -> int | None:
+        """Return the generations left this hour, never below zero (None: no hourly limit)."""
+        return None if self.member_limit is None else max(0, self.member_limit - self.member_used)
 
 
 @dataclass(frozen=True)
@@ -227,12 +228,13 @@ class BlockedWord:
 class GuildPolicy:
     """Everything a moderator sets for one server."""
 
-    daily_budget: int | None = None  # micro-credits per UTC day; None: the operator's GUILD_DAILY_BUDGET
-    monthly_budget: int | None = None  # micro-credits per UTC month; None: no monthly cap
-    topup_day: str | None = None  # a one-off top-up applies to this UTC day only
+    daily_budget: int | None = None  # micro-credits per budget day; None: the operator's GUILD_DAILY_BUDGET
+    daily_uncapped: bool = False  # True: no daily cap at all (daily_budget is then ignored)
+    monthly_budget: int | None = None  # micro-credits per budget month; None: no monthly cap
+    topup_day: str | None = None  # a one-off top-up applies to this budget day only
     topup_amount: int = 0
     prices: dict[str, int] = field(default_factory=dict)  # model -> micro-credits
-    member_hourly: int | None = None  # None: the operator's USER_HOURLY_LIMIT
+    member_hourly: int | None = None  # None: the operator's USER_HOURLY_LIMIT; 0: no hourly limit
     member_daily: int | None = None
     member_in_flight: int | None = None
     server_in_flight: int | None = None
@@ -248,6 +250,7 @@ class GuildPolicy:
     approval_expire_h: float = 24.0
     log_channel: int | None = None
     locale: str = "en"  # the server's language, for logs and moderator messages
+    timezone: str = "UTC"  # where the server's budget day starts: an IANA zone or a UTC offset ("+08:00")
 
     def replace(self, **changes: Any) -> GuildPolicy:
         """Return a copy with ``changes``."""

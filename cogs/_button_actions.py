@@ -109,10 +109,10 @@ class ReportModal(discord.ui.Modal):
         job = await _job_for(interaction, self.job_id, requester_or_mod=False)
         if job is None:
             return
-        await services_of(interaction).jobs.modlog.event(
+        told = await services_of(interaction).jobs.modlog.event(
             job.guild_id, "reported", job=job, by=interaction.user.id, detail={"reason": str(self.reason.value or "")}
         )
-        await _private(interaction, "button.reported")
+        await _private(interaction, "button.reported" if told else "button.report_nowhere")  # never claim it arrived
 
 
 async def on_report(interaction: discord.Interaction, job_id: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import discord
 
+from bot.provider.options import MODELS
 from bot.services import Services
 from bot.ui.help import help_embed
 
@@ -24,4 +25,7 @@ async def help_page(services: Services, *, guild_id: int, user_id: int, lang: st
     """Build the help page for one member of one server."""
     policy = await services.jobs.policy(guild_id)
     quota = await services.jobs.quota(guild_id, user_id)
-    return help_embed(quota, policy, lang)
+    default = services.settings.video_model
+    models = [default, *(m for m in MODELS if m != default)]
+    prices = {m: services.jobs._spending.price_for(policy, m) for m in models}
+    return help_embed(quota, policy, lang, prices)

@@ -15,7 +15,7 @@ from bot.errors import InvalidImage
 from bot.models import VideoOptions
 from bot.provider.options import ALL_SIZES, MODELS
 from bot.services import Services
-from bot.ui.i18n import t
+from bot.ui.i18n import language_of_text, t
 from bot.ui.replies import refuse
 from cogs._help import asks_for_help, help_language, help_page
 from cogs._intake import Ask, Picture, start_from_interaction, start_from_mention
@@ -150,7 +150,8 @@ class Generate(commands.Cog):
         prompt = re.sub(rf"<@!?{me.id}>", " ", message.content)
         picture = _picture_of(message)
         replied = message.reference.resolved if message.reference else None
-        lang = (await self.services.jobs.policy(message.guild.id)).locale
+        # A mention has no locale: a prompt written mostly in Chinese is answered in Chinese.
+        lang = language_of_text(prompt, (await self.services.jobs.policy(message.guild.id)).locale)
         if picture is None and asks_for_help(prompt):  # "@reelbot help" is a question, not a prompt to pay for
             embed = await help_page(
                 self.services, guild_id=message.guild.id, user_id=message.author.id, lang=help_language(prompt, lang)

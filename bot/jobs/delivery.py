@@ -18,7 +18,7 @@ from bot.metrics import DELIVERY_LAG
 from bot.models import Job, JobState
 from bot.provider import errors
 from bot.provider.client import CogVideoClient, VideoTooLarge
-from bot.spending.budget import SpendingPolicy, utc_day
+from bot.spending.budget import SpendingPolicy, budget_day
 from bot.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -60,8 +60,8 @@ class Deliverer:
         if job.state is JobState.SUCCEEDED:
             job, video, why_link = await self._fetch_video(job)
             crash_point("after_download")
-        day, _ = utc_day(job.created_at)
         policy = await self._store.get_policy(job.guild_id)
+        day, _ = budget_day(job.created_at, policy.timezone)
         left = self._policy.daily_cap(policy, job.created_at) - await self._store.spent(job.guild_id, day)
         view = JobView(job=job, now=self._clock(), budget_left=max(0, left), video=video, notice=why_link)
         if why_link is None and job.finished_at is not None and job.finished_at > job.deadline_at > 0:

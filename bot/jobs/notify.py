@@ -54,8 +54,8 @@ class ModLog(Protocol):
         job: Job | None = None,
         by: int | None = None,
         detail: dict[str, object] | None = None,
-    ) -> None:
-        """Record one event; never raises (a missing log channel is not an error)."""
+    ) -> bool:
+        """Record one event; return True when moderators can see it. Never raises (no log channel: False)."""
         ...
 
 
@@ -70,8 +70,9 @@ class NoModLog:
         job: Job | None = None,
         by: int | None = None,
         detail: dict[str, object] | None = None,
-    ) -> None:
-        """Do nothing."""
+    ) -> bool:
+        """Do nothing: nobody was told."""
+        return False
 
 
 class Notifier(Protocol):

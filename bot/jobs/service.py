@@ -23,7 +23,7 @@ from bot.models import AT_PROVIDER, Charge, Delivery, GuildPolicy, Job, JobState
 from bot.moderation.policy import RequestContext, check, exempt_from_member_limits, needs_approval
 from bot.moderation.prompts import clean_prompt
 from bot.provider.options import validate_options
-from bot.spending.budget import SpendingPolicy, crossed, utc_day, utc_month
+from bot.spending.budget import SpendingPolicy, budget_day, budget_month, crossed
 from bot.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -126,9 +126,10 @@ class JobService:
             raise BudgetExhausted(
                 cap=quota.guild_cap, spent=quota.guild_spent, price=price, resets_at=quota.guild_resets_at
             )
-        if quota.member_left <= 0 and not exempt_from_member_limits(policy, req.context(req.prompt)):
+        left = quota.member_left
+        if left is not None and left <= 0 and not exempt_from_member_limits(policy, req.context(req.prompt)):
             raise MemberLimitReached(
-                limit=quota.member_limit,
+                limit=quota.member_limit or 0,
                 used=quota.member_used,
                 resets_at=quota.member_resets_at or self._clock() + 3600,
             )
@@ -302,19 +303,23 @@ class JobService:
         change: Callable[[GuildPolicy], Mapping[str, Any]] | None = None,
         **changes: Any,
     ) -> GuildPolicy:
-        """Change the server's rules atomically; the log channel hears who changed ``what``.
+        """Change the server's rules atomically; the log channel hears who changed ``what`` (old → new).
 
         ``change`` computes fields from the rules as they are in the database at that moment (a top-up
         adds to the stored amount), so concurrent changes by two moderators are never lost.
         """
+        fields: list[str] = []
 
         def apply(current: GuildPolicy) -> Mapping[str, Any]:
-            return {**(change(current) if change else {}), **changes}
+            applied = {**(change(current) if change else {}), **changes}
+            fields[:] = applied
+            return applied
 
-        _, policy = await self._store.change_policy(guild_id, apply, by=by, at=self._clock())
+        before, policy = await self._store.change_policy(guild_id, apply, by=by, at=self._clock())
         self._policies[guild_id] = (self._clock() + POLICY_TTL_S, policy)
         log.info("guild %s: %s changed by %s", guild_id, what, by)
-        await self.modlog.event(guild_id, "setting", by=by, detail={"what": what})
+        detail = {"what": what, "before": before, "after": policy, "fields": tuple(fields)}
+        await self.modlog.event(guild_id, "setting", by=by, detail=detail)
         return policy
 
     async def set_daily_budget(self, guild_id: int, micros: int | None, *, by: int) -> int:
@@ -329,8 +334,8 @@ class JobService:
         requests admitted at once cannot jump over one.
         """
         now = self._clock()
-        day, _ = utc_day(now)
-        month, _ = utc_month(now)
+        day, _ = budget_day(now, policy.timezone)
+        month, _ = budget_month(now, policy.timezone)
         caps = [("day", day, self._spending.daily_cap(policy, now), await self._store.spent(guild_id, day))]
         if policy.monthly_budget is not None:
             caps.append(("month", month, policy.monthly_budget, await self._store.spent_in_month(guild_id, month)))

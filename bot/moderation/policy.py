@@ -32,6 +32,14 @@ class RequestContext:
     parent_channel_id: int | None = None  # for a thread or a forum post: the channel it lives in
 
 
+class InvalidPattern(ValueError):
+    """A blocklist entry that cannot be used; ``reason`` says why, ``detail`` carries the specifics."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        self.reason, self.detail = reason, detail
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+
+
 class Refused(UserFacingError):
     """A moderation rule refused the request; ``rule`` names it, ``detail`` carries what to show."""
 
@@ -55,9 +63,10 @@ def check(policy: GuildPolicy, ctx: RequestContext) -> None:
         raise Refused("role", roles=policy.allowed_roles)
     if ctx.kind == "image" and policy.animate_nsfw_only and not ctx.channel_nsfw:
         raise Refused("nsfw")
-    word = blocked_word(policy.blocklist, ctx.prompt)
-    if word is not None:
-        raise Refused("blocklist", word=word)
+    found = blocked_match(policy.blocklist, ctx.prompt)
+    if found is not None:
+        pattern, matched = found
+        raise Refused("blocklist", word=matched, pattern=pattern)  # the member is shown their own word only
 
 
 def exempt_from_member_limits(policy: GuildPolicy, ctx: RequestContext) -> bool:
@@ -70,36 +79,63 @@ def needs_approval(policy: GuildPolicy, ctx: RequestContext) -> bool:
     return policy.approval and not ctx.is_moderator and not ctx.role_ids & set(policy.trusted_roles)
 
 
+# A word char of a script that separates words with spaces: a plain word must not touch one.
+_SPACED = r"[^\W\p{Han}\p{Hiragana}\p{Katakana}]"
+
+
+def word_pattern(word: str) -> str:
+    """Return the expression for a plain word: whole words in spaced scripts, anywhere in Chinese or Japanese.
+
+    "gore" matches "lots of GORE" and "一个gore场面" but not "gorest"; "血腥" matches "一个血腥的场面".
+    """
+    body: str = regex.escape(word)
+    left = f"(?<!{_SPACED})" if regex.match(_SPACED, word[0]) else ""
+    right = f"(?!{_SPACED})" if regex.match(_SPACED, word[-1]) else ""
+    return left + body + right
+
+
+def blocked_match(blocklist: tuple[BlockedWord, ...], prompt: str) -> tuple[str, str] | None:
+    """Return the first entry the prompt matches and the matched text; a pattern that times out matches."""
+    for entry in blocklist:
+        pattern = entry.pattern if entry.is_regex else word_pattern(entry.pattern)
+        try:
+            found = regex.search(pattern, prompt, flags=regex.IGNORECASE, timeout=REGEX_TIMEOUT_S)
+        except TimeoutError:
+            return entry.pattern, ""  # refuse rather than hang or let it through
+        if found:
+            return entry.pattern, found.group(0)
+    return None
+
+
 def blocked_word(blocklist: tuple[BlockedWord, ...], prompt: str) -> str | None:
     """Return the first blocklist entry the prompt matches; a pattern that times out counts as a match."""
-    for entry in blocklist:
-        pattern = entry.pattern if entry.is_regex else rf"\b{regex.escape(entry.pattern)}\b"
-        try:
-            if regex.search(pattern, prompt, flags=regex.IGNORECASE, timeout=REGEX_TIMEOUT_S):
-                return entry.pattern
-        except TimeoutError:
-            return entry.pattern  # refuse rather than hang or let it through
-    return None
+    found = blocked_match(blocklist, prompt)
+    return found[0] if found else None
+
+
+def split_words(text: str) -> list[str]:
+    """Split a moderator's list of words: commas (, ，、), semicolons and new lines separate them."""
+    return [w.strip() for w in regex.split(r"[,，、;；\n]+", text) if w.strip()]
 
 
 def validate_pattern(pattern: str, *, is_regex: bool) -> BlockedWord:
     """Check a new blocklist entry; a regex must compile and stay fast on hostile input.
 
     Raises:
-        ValueError: with a reason a moderator can act on.
+        InvalidPattern: ``reason`` is "length", "invalid" or "slow" (a ValueError).
     """
     pattern = pattern.strip()
     if not pattern or len(pattern) > PATTERN_MAX:
-        raise ValueError(f"a pattern must be 1 to {PATTERN_MAX} characters")
+        raise InvalidPattern("length", str(PATTERN_MAX))
     if not is_regex:
         return BlockedWord(pattern)
     try:
         compiled = regex.compile(pattern, flags=regex.IGNORECASE)
     except regex.error as exc:
-        raise ValueError(f"not a valid regular expression: {exc}") from None
+        raise InvalidPattern("invalid", str(exc)) from None
     for probe in ("a" * 5000 + "!", "ab" * 2500 + "\n", "x" * 2000 + " " + "y" * 2000):
         try:
             compiled.search(probe, timeout=REGEX_TIMEOUT_S)
         except TimeoutError:
-            raise ValueError("this expression is too slow (catastrophic backtracking); simplify it") from None
+            raise InvalidPattern("slow") from None
     return BlockedWord(pattern, is_regex=True)

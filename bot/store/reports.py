@@ -81,6 +81,15 @@ class ReportQueries:
             [(int(r["user_id"]), int(r["n"]), int(r["s"] or 0)) for r in members],
         )
 
+    async def pending_jobs(self, guild_id: int, *, limit: int = 25) -> tuple[list[Job], int]:
+        """Return the server's requests awaiting approval, oldest first (at most ``limit``), and how many there are."""
+        state = JobState.AWAITING_APPROVAL.value
+        rows = await self._db.fetch(
+            "SELECT * FROM jobs WHERE guild_id=? AND state=? ORDER BY created_at, id LIMIT ?", guild_id, state, limit
+        )
+        total = await self._db.fetchone("SELECT COUNT(*) AS n FROM jobs WHERE guild_id=? AND state=?", guild_id, state)
+        return [row_to_job(r) for r in rows], int(total["n"]) if total else 0
+
     async def count_by_state(self) -> dict[JobState, int]:
         """Count every job by state (for metrics)."""
         rows = await self._db.fetch("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state")

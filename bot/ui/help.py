@@ -27,11 +27,11 @@ def rules_text(policy: GuildPolicy, lang: str) -> str:
     return "\n".join(f"• {line}" for line in lines)
 
 
-def help_embed(quota: Quota, policy: GuildPolicy, lang: str) -> discord.Embed:
+def help_embed(quota: Quota, policy: GuildPolicy, lang: str, prices: dict[str, int]) -> discord.Embed:
     """Render the help page in the member's language."""
     embed = discord.Embed(title=t("help.title", lang), description=t("help.about", lang), colour=0x5865F2)
     embed.add_field(name=t("help.commands", lang), value=t("help.commands_value", lang), inline=False)
-    for field in quota_embed(quota, lang).fields:
+    for field in quota_embed(quota, lang, prices).fields:
         embed.add_field(name=field.name, value=field.value, inline=False)
     embed.add_field(name=t("help.rules", lang), value=rules_text(policy, lang), inline=False)
     embed.set_footer(text=t("help.moderators", lang))

@@ -11,7 +11,7 @@ from bot.jobs.notify import JobView
 from bot.models import Charge, ErrorCode, Job, JobState, Quota, format_credits
 from bot.ui import buttons
 from bot.ui.i18n import t
-from bot.ui.text import failure, notice, ts
+from bot.ui.text import failure, notice, options_summary, ts
 
 BAR_CELLS = 12
 _COLOURS = {"queued": 0x95A5A6, "working": 0x5865F2, "done": 0x57F287, "failed": 0xED4245}
@@ -41,7 +41,7 @@ def _base(job: Job, title: str, colour: str) -> discord.Embed:
     lang = job.locale
     embed = discord.Embed(title=title, colour=_COLOURS[colour], description=_quote(job))
     embed.add_field(name=t("job.requested_by", lang), value=f"<@{job.user_id}>", inline=True)
-    embed.add_field(name=t("job.settings", lang), value=job.options.summary(), inline=True)
+    embed.add_field(name=t("job.settings", lang), value=options_summary(job.options, lang), inline=True)
     embed.set_footer(text=t("job.footer", lang, id=job.id))
     return embed
 
@@ -58,7 +58,8 @@ def render(view: JobView) -> Rendered:
     job, lang = view.job, view.job.locale
     if job.state is JobState.AWAITING_APPROVAL:
         embed = _base(job, t("job.awaiting.title", lang), "queued")
-        embed.add_field(name=t("job.waiting", lang), value=t("job.awaiting.body", lang), inline=False)
+        body = t("job.awaiting.body", lang) + "\n" + t("job.awaiting.expires", lang, when=ts(job.deadline_at))
+        embed.add_field(name=t("job.waiting", lang), value=body, inline=False)
         return Rendered(None, embed, buttons.waiting_view(job))
     if job.state is JobState.QUEUED:
         embed = _base(job, t("job.queued.title", lang, position=max(1, view.position)), "queued")
@@ -121,20 +122,20 @@ def _failure(view: JobView) -> Rendered:
     return Rendered(f"<@{job.user_id}>", embed, buttons.retry_view(job))
 
 
-def quota_embed(quota: Quota, lang: str) -> discord.Embed:
-    """Render what is left for a member and their server."""
+def quota_embed(quota: Quota, lang: str, prices: dict[str, int]) -> discord.Embed:
+    """Render what is left for a member and their server, and what each model costs there."""
     embed = discord.Embed(title=t("quota.title", lang), colour=_COLOURS["working"])
+    today = t(
+        "quota.server_value",
+        lang,
+        left=format_credits(quota.guild_left),
+        cap=format_credits(quota.guild_cap),
+        reset=ts(quota.guild_resets_at),
+    )
     embed.add_field(
         name=t("quota.server_today", lang),
         inline=False,
-        value=t(
-            "quota.server_value",
-            lang,
-            left=format_credits(quota.guild_left),
-            cap=format_credits(quota.guild_cap),
-            price=format_credits(quota.price),
-            reset=ts(quota.guild_resets_at),
-        ),
+        value=t("quota.server_uncapped", lang) if quota.guild_uncapped else today,
     )
     if quota.month_cap is not None:
         embed.add_field(
@@ -148,10 +149,15 @@ def quota_embed(quota: Quota, lang: str) -> discord.Embed:
                 reset=ts(quota.month_resets_at),
             ),
         )
-    mine = t("quota.you_value", lang, left=quota.member_left, limit=quota.member_limit)
+    if quota.member_limit is None:
+        mine = t("quota.you_unlimited", lang)
+    else:
+        mine = t("quota.you_value", lang, left=quota.member_left, limit=quota.member_limit)
     if quota.member_daily_limit is not None:
         mine += t("quota.you_today", lang, used=quota.member_used_today, limit=quota.member_daily_limit)
     if quota.member_resets_at:
         mine += t("quota.next", lang, reset=ts(quota.member_resets_at))
     embed.add_field(name=t("quota.you", lang), value=mine, inline=False)
+    lines = [t("quota.price_line", lang, model=m, price=format_credits(p)) for m, p in prices.items()]
+    embed.add_field(name=t("quota.prices", lang), value="\n".join(lines) or "—", inline=False)
     return embed

@@ -12,7 +12,7 @@ from bot.errors import (
     NotInGuild,
     UserFacingError,
 )
-from bot.models import ErrorCode, format_credits
+from bot.models import ErrorCode, VideoOptions, format_credits
 from bot.moderation.policy import Refused
 from bot.ui.i18n import catalogs, t
 
@@ -37,6 +37,53 @@ def notice(code: str, locale: str) -> str:
     return t(key, locale) if key in catalogs()["en"]["messages"] else code
 
 
+def option_name(option: str, locale: str | None) -> str:
+    """Name a video option as members read it ("size", "尺寸")."""
+    key = f"option.{option}"
+    return t(key, locale) if key in catalogs()["en"]["messages"] else option
+
+
+def option_value(option: str, value: object, locale: str | None) -> str:
+    """Show one option's value in the reader's words (model ids and numbers stay as they are)."""
+    text = str(value)
+    if option == "size" and "x" in text:
+        width, _, height = text.partition("x")
+        return t("job.options.size", locale, width=width, height=height)
+    if option == "duration":
+        return t("value.seconds", locale, n=text)
+    if option == "fps":
+        return t("value.fps", locale, n=text)
+    if option == "quality" and f"value.{text}" in catalogs()["en"]["messages"]:
+        return t(f"value.{text}", locale)
+    return text
+
+
+def options_summary(options: VideoOptions, locale: str | None) -> str:
+    """Describe a job's options in one short line, defaults left out."""
+    parts = [options.model]
+    for name in ("size", "duration", "fps", "quality"):
+        value = getattr(options, name)
+        if value:
+            parts.append(option_value(name, value, locale))
+    if options.with_audio:
+        parts.append(t("value.audio", locale))
+    return " · ".join(parts)
+
+
+def rule_name(err: object, locale: str | None) -> str:
+    """Name the rule or limit behind a refusal, for the log channel (never a class name)."""
+    if isinstance(err, Refused):
+        key = f"rule.{err.rule}"
+    else:
+        kinds = (
+            (BudgetExhausted, "budget"), (MemberLimitReached, "member_limit"), (InFlightLimit, "in_flight"),
+            (InvalidPrompt, "prompt"), (InvalidOptions, "options"), (InvalidImage, "image"),
+            (NotInGuild, "not_in_guild"),
+        )  # fmt: skip
+        key = next((f"rule.{name}" for kind, name in kinds if isinstance(err, kind)), "rule.other")
+    return t(key if key in catalogs()["en"]["messages"] else "rule.other", locale)
+
+
 def refusal(err: UserFacingError, locale: str | None = None) -> str:
     """Say why a request was refused, which rule applied, and what the member can do."""
     if isinstance(err, InvalidPrompt):
@@ -44,12 +91,15 @@ def refusal(err: UserFacingError, locale: str | None = None) -> str:
             return t("refusal.prompt_too_long", locale, length=err.length, limit=err.limit)
         return t("refusal.prompt_empty", locale)
     if isinstance(err, InvalidOptions):
-        allowed = t("refusal.allowed_values", locale, values=", ".join(err.allowed)) if err.allowed else ""
+        values = t("mod.sep", locale).join(option_value(err.option, a, locale) for a in err.allowed)
+        allowed = t("refusal.allowed_values", locale, values=values) if err.allowed else ""
         if err.option == "model":
             return t("refusal.model_unknown", locale, value=err.value, allowed=allowed)
+        option = option_name(err.option, locale)
         if not err.allowed:
-            return t("refusal.option_unsupported", locale, model=err.model, option=err.option)
-        return t("refusal.option_invalid", locale, model=err.model, option=err.option, value=err.value, allowed=allowed)
+            return t("refusal.option_unsupported", locale, model=err.model, option=option)
+        value = option_value(err.option, err.value, locale)
+        return t("refusal.option_invalid", locale, model=err.model, option=option, value=value, allowed=allowed)
     if isinstance(err, InvalidImage):
         key = f"image.{err.reason}"
         return t(key if key in catalogs()["en"]["messages"] else "image.corrupt", locale)
@@ -78,9 +128,11 @@ def _rule(err: Refused, locale: str | None) -> str:
     if err.rule == "blocked":
         return t("refusal.blocked", locale, reason=d.get("reason") or "—")
     if err.rule == "channel":
-        return t("refusal.channel", locale, channels=", ".join(f"<#{c}>" for c in d.get("channels", ())))  # type: ignore[attr-defined]
+        channels = t("mod.sep", locale).join(f"<#{c}>" for c in d.get("channels", ()))  # type: ignore[attr-defined]
+        return t("refusal.channel", locale, channels=channels)
     if err.rule == "role":
-        return t("refusal.role", locale, roles=", ".join(f"<@&{r}>" for r in d.get("roles", ())))  # type: ignore[attr-defined]
+        roles = t("mod.sep", locale).join(f"<@&{r}>" for r in d.get("roles", ()))  # type: ignore[attr-defined]
+        return t("refusal.role", locale, roles=roles)
     if err.rule == "blocklist":
         return t("refusal.blocklist", locale, word=d.get("word"))
     return t(f"refusal.{err.rule}", locale)

@@ -7,6 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import ReelBot
+from bot.provider.options import MODELS
 from bot.services import Services
 from bot.ui.i18n import language, t
 from bot.ui.modlog import jump_url
@@ -29,8 +30,13 @@ class Members(commands.GroupCog, group_name="reelbot", group_description="Your r
     async def quota(self, interaction: discord.Interaction) -> None:
         """Show what is left for you and for the server, and when each resets."""
         assert interaction.guild_id is not None
-        quota = await self.services.jobs.quota(interaction.guild_id, interaction.user.id)
-        embed = quota_embed(quota, language(interaction.locale))
+        jobs = self.services.jobs
+        quota = await jobs.quota(interaction.guild_id, interaction.user.id)
+        policy = await jobs.policy(interaction.guild_id)
+        default = self.services.settings.video_model
+        models = [default, *(m for m in MODELS if m != default)]
+        prices = {m: jobs._spending.price_for(policy, m) for m in models}
+        embed = quota_embed(quota, language(interaction.locale), prices)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(name="jobs", description="List your recent videos in this server")

@@ -1,11 +1,15 @@
-"""/reelbot-mod: budgets, prices, limits, roles, channels, blocks, the blocklist, approval mode, the
-log channel, usage reports and job lookup. Manage Server by default; who may run it is Discord's to
-decide (Server Settings → Integrations), so the command itself checks nothing more."""
+"""/reelbot-mod: budgets, prices, limits, the budget day, and every setting in one view. Roles,
+channels, blocks, the blocklist, approval and the log channel are in _rules.py; usage reports and job
+lookup in _reports.py. Manage Server by default, and checked at run time too.
+
+Replies follow the moderator's own language; the log channel follows the server's.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Literal
+from datetime import datetime
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -13,51 +17,57 @@ from discord.app_commands import Choice
 from discord.ext import commands
 
 from bot.app import ReelBot
-from bot.models import GuildPolicy, credits_to_micros, format_credits
-from bot.moderation.policy import validate_pattern
+from bot.models import GuildPolicy, credits_to_micros
 from bot.provider.options import MODELS
 from bot.services import Services
-from bot.spending.budget import utc_day, utc_month
-from bot.ui.i18n import language, t
+from bot.spending.budget import NO_CAP, budget_day, budget_month, zone
+from bot.ui.i18n import command, language, t
 from bot.ui.replies import say_privately
+from bot.ui.settings_text import credits, daily_text, mentions, monthly_text, on_off
 from cogs.moderation._reports import ReportCommands
+from cogs.moderation._rules import RuleCommands
 
 AmountError = (ValueError, ArithmeticError)
+# Keywords a moderator may type instead of an amount, in each language we speak.
+DEFAULT_WORDS = frozenset({"default", "默认", "默認", "預設"})
+OFF_WORDS = frozenset({"off", "none", "no", "关", "关闭", "關", "關閉", "无", "無", "不限"})
+UNDO_WORDS = frozenset({"undo", "撤销", "撤銷", "取消"}) | OFF_WORDS
 
 
-def _amount(text: str) -> int | None:
-    """Parse credits; "default", "off" and "none" mean None."""
-    if text.strip().lower() in {"default", "off", "none"}:
-        return None
-    return credits_to_micros(text)
+def _keyword(text: str) -> str:
+    return text.strip().lower()
 
 
-def _ids(items: tuple[int, ...], fmt: str, lang: str) -> str:
-    return ", ".join(fmt.format(i) for i in items) or t("mod.none", lang)
+def _amount(text: str) -> int:
+    """Parse credits (ValueError or ArithmeticError for anything else)."""
+    return credits_to_micros(text.strip())
 
 
 @app_commands.default_permissions(manage_guild=True)
 @app_commands.guild_only()
 class Moderators(
-    ReportCommands, commands.GroupCog, group_name="reelbot-mod", group_description="Moderate reelbot in this server"
+    RuleCommands,
+    ReportCommands,
+    commands.GroupCog,
+    group_name="reelbot-mod",
+    group_description="Moderate reelbot in this server",
 ):
     """Commands for moderators (Manage Server by default, or whoever the server grants /reelbot-mod)."""
 
     def __init__(self, bot: ReelBot) -> None:
         assert bot.services is not None
+        self.bot = bot
         self.services: Services = bot.services
         super().__init__()
 
     async def _policy(self, interaction: discord.Interaction) -> tuple[GuildPolicy, str]:
-        """Return the server's policy and language (remembering the server's language for the log)."""
+        """Return the server's policy and the moderator's language (remembering the server's for the log)."""
         assert interaction.guild_id is not None
         policy = await self.services.jobs.policy(interaction.guild_id)
-        lang = language(interaction.guild_locale) if interaction.guild_locale else policy.locale
-        if lang != policy.locale:
-            policy = await self.services.jobs.update_policy(
-                interaction.guild_id, by=interaction.user.id, what="server language", locale=lang
-            )
-        return policy, lang
+        server = language(interaction.guild_locale) if interaction.guild_locale else policy.locale
+        if server != policy.locale:
+            policy = await self._save(interaction, "server language", locale=server)
+        return policy, language(interaction.locale)
 
     async def _save(self, interaction: discord.Interaction, what: str, **changes: Any) -> GuildPolicy:
         assert interaction.guild_id is not None
@@ -74,94 +84,117 @@ class Moderators(
             interaction.guild_id, by=interaction.user.id, what=what, change=change
         )
 
-    def _budget_text(self, policy: GuildPolicy, lang: str, day_spent: int, month_spent: int) -> str:
-        spending, now = self.services.jobs._spending, discord.utils.utcnow().timestamp()
-        day, _ = utc_day(now)
-        topup = (
-            t("mod.budget_topup", lang, amount=format_credits(policy.topup_amount))
-            if policy.topup_day == day and policy.topup_amount
-            else ""
-        )
-        monthly = (
-            t("mod.budget_month", lang, cap=format_credits(policy.monthly_budget), spent=format_credits(month_spent))
-            if policy.monthly_budget is not None
-            else t("mod.budget_no_month", lang)
-        )
-        prices = ", ".join(f"{m} {format_credits(policy.prices.get(m, spending.price))}" for m in MODELS)
-        return t(
-            "mod.budget_show",
-            lang,
-            daily=format_credits(spending.daily_cap(policy, now)),
-            spent=format_credits(day_spent),
-            topup=topup,
-            monthly=monthly,
-            prices=prices,
-        )
+    def _prices(self, policy: GuildPolicy, lang: str) -> str:
+        spending = self.services.jobs._spending
+        return t("mod.sep", lang).join(f"{m} {credits(spending.price_for(policy, m), lang)}" for m in MODELS)
+
+    async def _spent(self, guild_id: int, policy: GuildPolicy) -> tuple[int, int]:
+        """Return what the server has spent in its budget day and month so far."""
+        now = discord.utils.utcnow().timestamp()
+        store = self.services.store
+        day = await store.spent(guild_id, budget_day(now, policy.timezone)[0])
+        return day, await store.spent_in_month(guild_id, budget_month(now, policy.timezone)[0])
+
+    def _left(self, cap: int, spent: int, lang: str) -> str:
+        return t("mod.unlimited", lang) if cap >= NO_CAP else credits(max(0, cap - spent), lang)
 
     async def _budget_now(self, interaction: discord.Interaction, policy: GuildPolicy, lang: str) -> str:
         assert interaction.guild_id is not None
-        now = discord.utils.utcnow().timestamp()
-        store = self.services.store
-        return self._budget_text(
-            policy,
+        spending, now = self.services.jobs._spending, discord.utils.utcnow().timestamp()
+        day_spent, month_spent = await self._spent(interaction.guild_id, policy)
+        day, _ = budget_day(now, policy.timezone)
+        topup = (
+            t("mod.budget_topup", lang, amount=credits(policy.topup_amount, lang))
+            if policy.topup_day == day and policy.topup_amount and not policy.daily_uncapped
+            else ""
+        )
+        monthly = monthly_text(policy, lang)
+        if policy.monthly_budget is not None:
+            monthly = t("mod.budget_month", lang, cap=monthly, spent=credits(month_spent, lang))
+        return t(
+            "mod.budget_show",
             lang,
-            await store.spent(interaction.guild_id, utc_day(now)[0]),
-            await store.spent_in_month(interaction.guild_id, utc_month(now)[0]),
+            daily=daily_text(policy, lang, spending.daily_budget),
+            spent=credits(day_spent, lang),
+            left=self._left(spending.daily_cap(policy, now), day_spent, lang),
+            topup=topup,
+            monthly=monthly,
+            prices=self._prices(policy, lang),
         )
 
     @app_commands.command(name="budget", description="Show or set the daily and monthly budgets, or top up today")
     @app_commands.describe(
-        daily="Credits per UTC day, or 'default'",
-        monthly="Credits per UTC month, or 'off'",
-        topup="Extra credits for today only",
+        daily="Credits per day; 'default': the operator's default; 'off': no daily cap at all",
+        monthly="Credits per month; 'off': no monthly cap",
+        topup="Extra credits for today only; '-2' takes 2 back; 'undo' removes today's top-up",
     )
     async def budget(
         self,
         interaction: discord.Interaction,
-        daily: str | None = None,
-        monthly: str | None = None,
-        topup: str | None = None,
+        daily: app_commands.Range[str, 1, 30] | None = None,
+        monthly: app_commands.Range[str, 1, 30] | None = None,
+        topup: app_commands.Range[str, 1, 30] | None = None,
     ) -> None:
-        """Show the budgets, or change them."""
+        """Show the budgets, or change them (every value is checked before anything is saved)."""
         policy, lang = await self._policy(interaction)
+        changes: dict[str, object] = {}
+        notes: list[str] = []
+        current = ""
         try:
             if daily is not None:
-                policy = await self._save(interaction, "daily budget", daily_budget=_amount(daily))
+                current = daily
+                if _keyword(daily) in DEFAULT_WORDS:
+                    changes.update(daily_budget=None, daily_uncapped=False)
+                elif _keyword(daily) in OFF_WORDS:
+                    changes.update(daily_uncapped=True)
+                else:
+                    changes.update(daily_budget=_amount(daily), daily_uncapped=False)
             if monthly is not None:
-                policy = await self._save(interaction, "monthly budget", monthly_budget=_amount(monthly))
+                current = monthly
+                off = _keyword(monthly) in OFF_WORDS | DEFAULT_WORDS
+                changes.update(monthly_budget=None if off else _amount(monthly))
+            delta: int | None = None  # a top-up: added to (or taken from) today's as stored; None: undo
             if topup is not None:
-                day, _ = utc_day(discord.utils.utcnow().timestamp())
-                extra = _amount(topup) or 0
-
-                def add_topup(current: GuildPolicy) -> dict[str, Any]:  # from the stored amount: none is lost
-                    already = current.topup_amount if current.topup_day == day else 0
-                    return {"topup_day": day, "topup_amount": already + extra}
-
-                policy = await self._change(interaction, "today's top-up", add_topup)
+                current = topup
+                if _keyword(topup) in UNDO_WORDS:
+                    notes.append(t("mod.topup_undone", lang))
+                elif topup.strip().startswith("-"):
+                    delta = -_amount(topup.strip()[1:])
+                else:
+                    delta = _amount(topup)
         except AmountError:
-            bad = next(v for v in (daily, monthly, topup) if v is not None)
-            await say_privately(interaction, t("mod.not_amount", lang, value=discord.utils.escape_markdown(bad[:40])))
+            await say_privately(interaction, t("mod.not_amount", lang, value=discord.utils.escape_markdown(current)))
             return
-        text = await self._budget_now(interaction, policy, lang)
-        changed = any(v is not None for v in (daily, monthly, topup))
-        await say_privately(interaction, t("mod.saved", lang, summary=text) if changed else text)
+
+        def with_topup(stored: GuildPolicy) -> dict[str, object]:
+            if topup is None:
+                return dict(changes)
+            day, _ = budget_day(discord.utils.utcnow().timestamp(), stored.timezone)
+            already = stored.topup_amount if stored.topup_day == day else 0
+            total = 0 if delta is None else max(0, already + delta)
+            return {**changes, "topup_day": day, "topup_amount": total}
+
+        if changes or topup is not None:
+            policy = await self._change(interaction, "budget", with_topup)
+        text = "\n".join([*notes, await self._budget_now(interaction, policy, lang)])
+        await say_privately(interaction, t("mod.saved", lang, summary=text) if changes or topup is not None else text)
 
     @app_commands.command(name="price", description="Set the price of one model in this server")
     @app_commands.describe(model="The model", amount="Credits per video, or 'default'")
     @app_commands.choices(model=[Choice(name=m, value=m) for m in MODELS])
-    async def price(self, interaction: discord.Interaction, model: Choice[str], amount: str) -> None:
+    async def price(
+        self, interaction: discord.Interaction, model: Choice[str], amount: app_commands.Range[str, 1, 30]
+    ) -> None:
         """Set what one video with a model costs here."""
         policy, lang = await self._policy(interaction)
-        try:
-            value = _amount(amount)
-        except AmountError:
-            await say_privately(
-                interaction, t("mod.not_amount", lang, value=discord.utils.escape_markdown(amount[:40]))
-            )
-            return
         prices = {k: v for k, v in policy.prices.items() if k != model.value}
-        if value is not None:
-            prices[model.value] = value
+        if _keyword(amount) not in DEFAULT_WORDS:
+            try:
+                prices[model.value] = _amount(amount)
+            except AmountError:
+                value = discord.utils.escape_markdown(amount[:30])
+                await say_privately(interaction, t("mod.not_amount", lang, value=value))
+                return
         policy = await self._save(interaction, f"the price of {model.value}", prices=prices)
         await say_privately(
             interaction, t("mod.saved", lang, summary=await self._budget_now(interaction, policy, lang))
@@ -169,10 +202,11 @@ class Moderators(
 
     @app_commands.command(name="limits", description="Show or set per-member and per-server limits (0 = no limit)")
     @app_commands.describe(
-        per_hour="Videos per member per hour",
-        per_day="Videos per member per UTC day",
-        member_at_once="Videos one member may have in progress",
-        server_at_once="Videos the server may have in progress",
+        per_hour="Videos per member per hour (0 = no limit)",
+        per_day="Videos per member per day (0 = no limit)",
+        member_at_once="Videos one member may have in progress (0 = no limit)",
+        server_at_once="Videos the server may have in progress (0 = no limit)",
+        defaults="Put every limit back to the operator's defaults",
     )
     async def limits(
         self,
@@ -181,193 +215,136 @@ class Moderators(
         per_day: app_commands.Range[int, 0, 10000] | None = None,
         member_at_once: app_commands.Range[int, 0, 100] | None = None,
         server_at_once: app_commands.Range[int, 0, 1000] | None = None,
+        defaults: bool = False,
     ) -> None:
         """Show the limits, or change them."""
         policy, lang = await self._policy(interaction)
-        changes = {
-            key: (value or None)
-            for key, value in (
-                ("member_hourly", per_hour),
-                ("member_daily", per_day),
-                ("member_in_flight", member_at_once),
-                ("server_in_flight", server_at_once),
-            )
-            if value is not None
-        }
+        fields = ("member_hourly", "member_daily", "member_in_flight", "server_in_flight")
+        values = (per_hour, per_day, member_at_once, server_at_once)
+        changes: dict[str, object] = dict.fromkeys(fields) if defaults else {}
+        for key, value in zip(fields, values, strict=True):
+            if value is not None:  # 0 is "no limit": kept as 0 for the hourly limit (None there is the default)
+                changes[key] = value if key == "member_hourly" else (value or None)
         if changes:
             policy = await self._save(interaction, "limits", **changes)
-        await say_privately(interaction, self._limits_text(policy, lang))
+        text = self._limits_text(policy, lang)
+        if defaults:
+            text = t("mod.limits_reset", lang) + "\n" + text
+        await say_privately(interaction, t("mod.saved", lang, summary=text) if changes else text)
+
+    def _limits_values(self, policy: GuildPolicy, lang: str) -> dict[str, str]:
+        def show(value: int | None) -> str:
+            return t("mod.unlimited", lang) if not value else t("mod.videos", lang, n=value)
+
+        return {
+            "hourly": show(self.services.jobs._spending.hourly(policy)),
+            "daily": show(policy.member_daily),
+            "member_flight": show(policy.member_in_flight),
+            "server_flight": show(policy.server_in_flight),
+        }
 
     def _limits_text(self, policy: GuildPolicy, lang: str) -> str:
-        def show(value: int | None) -> str:
-            return t("mod.unlimited", lang) if value is None else str(value)
+        exempt = mentions(policy.exempt_roles, "<@&{}>", lang)
+        return t("mod.limits_show", lang, exempt=exempt, **self._limits_values(policy, lang))
 
-        hourly = policy.member_hourly if policy.member_hourly is not None else self.services.settings.user_hourly_limit
-        return t(
-            "mod.limits_show",
-            lang,
-            hourly=show(hourly),
-            daily=show(policy.member_daily),
-            member_flight=show(policy.member_in_flight),
-            server_flight=show(policy.server_in_flight),
-            exempt=_ids(policy.exempt_roles, "<@&{}>", lang),
-        )
-
-    @app_commands.command(name="role", description="Exempt, allow or trust a role (or take it back)")
-    @app_commands.describe(
-        role="The role",
-        kind="exempt: no member limits; allowed: may generate (none set = everyone); trusted: skips approval",
-        remove="Take the role off that list",
-    )
-    async def role(
-        self,
-        interaction: discord.Interaction,
-        role: discord.Role,
-        kind: Literal["exempt", "allowed", "trusted"],
-        remove: bool = False,
-    ) -> None:
-        """Add a role to (or remove it from) a list."""
-        policy, lang = await self._policy(interaction)
-        field = f"{kind}_roles"
-        current = [r for r in getattr(policy, field) if r != role.id]
-        if not remove:
-            current.append(role.id)
-        policy = await self._save(interaction, f"{kind} roles", **{field: tuple(current)})
-        await say_privately(interaction, t("mod.saved", lang, summary=self._settings_line(policy, lang)))
-
-    @app_commands.command(name="channel", description="Allow videos in a channel (none set = every channel)")
-    @app_commands.describe(channel="The channel", remove="Take the channel off the list")
-    async def channel(
-        self,
-        interaction: discord.Interaction,
-        channel: discord.TextChannel | discord.ForumChannel,
-        remove: bool = False,
-    ) -> None:
-        """Add a channel to (or remove it from) the allowed channels."""
-        policy, lang = await self._policy(interaction)
-        current = [c for c in policy.allowed_channels if c != channel.id]
-        if not remove:
-            current.append(channel.id)
-        policy = await self._save(interaction, "allowed channels", allowed_channels=tuple(current))
-        await say_privately(interaction, t("mod.saved", lang, summary=self._settings_line(policy, lang)))
-
-    @app_commands.command(name="animate-nsfw-only", description="Allow /animate only in age-restricted channels")
-    async def animate_nsfw_only(self, interaction: discord.Interaction, enabled: bool) -> None:
-        """Turn the age-restricted-only rule for animations on or off."""
+    @app_commands.command(name="timezone", description="Choose when this server's budget day starts")
+    @app_commands.describe(zone_name="A time zone such as Asia/Shanghai, or an offset such as +08:00 (default UTC)")
+    @app_commands.rename(zone_name="zone")
+    async def timezone(self, interaction: discord.Interaction, zone_name: app_commands.Range[str, 1, 64]) -> None:
+        """Set the time zone whose midnight starts the budget day (and month)."""
         _, lang = await self._policy(interaction)
-        policy = await self._save(interaction, "age-restricted animations", animate_nsfw_only=enabled)
-        await say_privately(interaction, t("mod.saved", lang, summary=self._settings_line(policy, lang)))
-
-    @app_commands.command(name="block", description="Stop a member from making videos here")
-    @app_commands.describe(member="Who", reason="Shown to them when they try")
-    async def block(
-        self, interaction: discord.Interaction, member: discord.User, reason: app_commands.Range[str, 1, 200]
-    ) -> None:
-        """Block a member, with a reason they will see."""
-        policy, lang = await self._policy(interaction)
-        await self._save(interaction, "blocked members", blocked={**policy.blocked, member.id: reason})
-        await self.services.jobs.modlog.event(
-            interaction.guild_id or 0, "blocked", by=interaction.user.id, detail={"reason": reason}
-        )
-        await say_privately(interaction, t("mod.blocked_done", lang, who=member.mention, reason=reason))
-
-    @app_commands.command(name="unblock", description="Let a blocked member make videos again")
-    async def unblock(self, interaction: discord.Interaction, member: discord.User) -> None:
-        """Unblock a member."""
-        policy, lang = await self._policy(interaction)
-        if member.id not in policy.blocked:
-            await say_privately(interaction, t("mod.not_blocked", lang, who=member.mention))
-            return
-        await self._save(
-            interaction, "blocked members", blocked={k: v for k, v in policy.blocked.items() if k != member.id}
-        )
-        await say_privately(interaction, t("mod.unblocked_done", lang, who=member.mention))
-
-    @app_commands.command(name="blocklist", description="Add, remove or list blocked words and patterns")
-    @app_commands.describe(
-        action="add, remove or show",
-        pattern="A word, or a regular expression",
-        regex="Treat the pattern as a regular expression",
-    )
-    async def blocklist(
-        self,
-        interaction: discord.Interaction,
-        action: Literal["add", "remove", "show"],
-        pattern: str | None = None,
-        regex: bool = False,
-    ) -> None:
-        """Manage the prompt blocklist (checked before any money moves)."""
-        policy, lang = await self._policy(interaction)
-        if action == "show" or not pattern:
-            items = ", ".join(f"`{w.pattern}`" + ("ʳ" if w.is_regex else "") for w in policy.blocklist)
-            await say_privately(interaction, t("mod.blocklist_show", lang, items=items or t("mod.none", lang)))
-            return
-        if action == "remove":
-            kept = tuple(w for w in policy.blocklist if w.pattern != pattern)
-            if len(kept) == len(policy.blocklist):
-                await say_privately(interaction, t("mod.blocklist_missing", lang, pattern=pattern))
-                return
-            await self._save(interaction, "the blocklist", blocklist=kept)
-            await say_privately(interaction, t("mod.blocklist_removed", lang, pattern=pattern))
-            return
         try:
-            word = validate_pattern(pattern, is_regex=regex)
-        except ValueError as exc:
-            await say_privately(interaction, t("mod.blocklist_invalid", lang, reason=str(exc)))
+            where = zone(zone_name)
+        except ValueError:
+            value = discord.utils.escape_markdown(zone_name[:64])
+            await say_privately(interaction, t("mod.timezone_invalid", lang, value=value))
             return
-        await self._save(interaction, "the blocklist", blocklist=(*policy.blocklist, word))
-        kind = t("mod.blocklist_regex", lang) if regex else ""
-        await say_privately(interaction, t("mod.blocklist_added", lang, pattern=word.pattern, kind=kind))
-
-    @app_commands.command(name="approval", description="Require a moderator's approval for untrusted members")
-    @app_commands.describe(enabled="On or off", expire_hours="Unapproved requests expire after this many hours")
-    async def approval(
-        self,
-        interaction: discord.Interaction,
-        enabled: bool,
-        expire_hours: app_commands.Range[float, 0.05, 720.0] | None = None,
-    ) -> None:
-        """Turn approval mode on or off."""
-        policy, lang = await self._policy(interaction)
-        changes: dict[str, object] = {"approval": enabled}
-        if expire_hours is not None:
-            changes["approval_expire_h"] = float(expire_hours)
-        policy = await self._save(interaction, "approval mode", **changes)
-        await say_privately(interaction, t("mod.saved", lang, summary=self._settings_line(policy, lang)))
-
-    @app_commands.command(name="log-channel", description="Where reelbot reports to moderators (empty: nowhere)")
-    async def log_channel(self, interaction: discord.Interaction, channel: discord.TextChannel | None = None) -> None:
-        """Set or clear the log channel."""
-        _, lang = await self._policy(interaction)
-        policy = await self._save(interaction, "the log channel", log_channel=channel.id if channel else None)
-        await say_privately(interaction, t("mod.saved", lang, summary=self._settings_line(policy, lang)))
+        policy = await self._save(interaction, "time zone", timezone=zone_name.strip())
+        now = discord.utils.utcnow().timestamp()
+        _, resets = budget_day(now, policy.timezone)
+        local = datetime.fromtimestamp(now, tz=where).strftime("%Y-%m-%d %H:%M")
+        text = t("mod.timezone_saved", lang, zone=policy.timezone, now=local, reset=f"<t:{int(resets)}:R>")
+        await say_privately(interaction, text)
 
     @app_commands.command(name="settings", description="Show every reelbot setting for this server")
     async def settings(self, interaction: discord.Interaction) -> None:
-        """Show the budgets, limits and rules in one place."""
+        """Show the budgets, limits and rules in one place, each with the command that changes it."""
+        assert interaction.guild_id is not None
         policy, lang = await self._policy(interaction)
-        embed = discord.Embed(
-            title=t("mod.settings_title", lang),
-            colour=0x5865F2,
-            description="\n\n".join(
-                (
-                    await self._budget_now(interaction, policy, lang),
-                    self._limits_text(policy, lang),
-                    self._settings_line(policy, lang),
-                )
+        spending, now = self.services.jobs._spending, discord.utils.utcnow().timestamp()
+        day_spent, month_spent = await self._spent(interaction.guild_id, policy)
+        day, _ = budget_day(now, policy.timezone)
+        month, _ = budget_month(now, policy.timezone)
+        _, pending = await self.services.store.pending_jobs(interaction.guild_id, limit=0)
+        mod = "reelbot-mod"
+
+        def change(*paths: tuple[str, ...]) -> str:
+            shown = (command(lang, mod, p[0], option=p[1] if len(p) > 1 else None) for p in paths)
+            return "\n" + t("mod.change", lang, commands=" · ".join(shown))
+
+        embed = discord.Embed(title=t("mod.settings_title", lang), colour=0x5865F2)
+        topup = (
+            t("mod.budget_topup", lang, amount=credits(policy.topup_amount, lang))
+            if policy.topup_day == day and policy.topup_amount and not policy.daily_uncapped
+            else ""
+        )
+        day_value = t(
+            "mod.settings_budget_day_value",
+            lang,
+            cap=daily_text(policy, lang, spending.daily_budget),
+            spent=credits(day_spent, lang),
+            left=self._left(spending.daily_cap(policy, now), day_spent, lang),
+            topup=topup,
+        )
+        month_cap = policy.monthly_budget
+        month_value = t(
+            "mod.settings_budget_month_value",
+            lang,
+            cap=monthly_text(policy, lang),
+            spent=credits(month_spent, lang),
+            left=self._left(NO_CAP if month_cap is None else month_cap, month_spent, lang),
+        )
+        limits = t("mod.settings_limits_value", lang, **self._limits_values(policy, lang))
+        roles = t(
+            "mod.settings_roles_value",
+            lang,
+            allowed=mentions(policy.allowed_roles, "<@&{}>", lang, "mod.everyone"),
+            trusted=mentions(policy.trusted_roles, "<@&{}>", lang),
+            exempt=mentions(policy.exempt_roles, "<@&{}>", lang),
+        )
+        channels = t(
+            "mod.settings_channels_value",
+            lang,
+            channels=mentions(policy.allowed_channels, "<#{}>", lang, "mod.every_channel"),
+            nsfw=on_off(policy.animate_nsfw_only, lang),
+        )
+        approval = t(
+            "mod.settings_approval_value",
+            lang,
+            approval=on_off(policy.approval, lang),
+            expire=t("mod.hours", lang, hours=f"{policy.approval_expire_h:g}"),
+            pending=pending,
+        )
+        blocks = t("mod.settings_blocks_value", lang, blocked=len(policy.blocked), blocklist=len(policy.blocklist))
+        local = datetime.fromtimestamp(now, tz=zone(policy.timezone)).strftime("%H:%M")
+        fields = (
+            (t("mod.settings_budget_day", lang, day=day), day_value + change(("budget", "daily"), ("budget", "topup"))),
+            (t("mod.settings_budget_month", lang, month=month), month_value + change(("budget", "monthly"))),
+            (t("mod.settings_prices", lang), self._prices(policy, lang) + change(("price",))),
+            (t("mod.settings_limits", lang), limits + change(("limits",))),
+            (t("mod.settings_roles", lang), roles + change(("role",))),
+            (t("mod.settings_channels", lang), channels + change(("channel",), ("animate-nsfw-only",))),
+            (t("mod.settings_approval", lang), approval + change(("approval",), ("pending",))),
+            (
+                t("mod.settings_log", lang),
+                (f"<#{policy.log_channel}>" if policy.log_channel else t("mod.none", lang)) + change(("log-channel",)),
+            ),
+            (t("mod.settings_blocks", lang), blocks + change(("block",), ("unblock",), ("blocklist",))),
+            (
+                t("mod.settings_timezone", lang),
+                t("mod.settings_timezone_value", lang, zone=policy.timezone, now=local) + change(("timezone",)),
             ),
         )
+        for name, value in fields:
+            embed.add_field(name=name, value=value[:1024], inline=False)
         await interaction.response.send_message(embed=embed, ephemeral=True)
-
-    def _settings_line(self, policy: GuildPolicy, lang: str) -> str:
-        lines = [
-            f"allowed roles: {_ids(policy.allowed_roles, '<@&{}>', lang)}",
-            f"trusted roles: {_ids(policy.trusted_roles, '<@&{}>', lang)}",
-            f"exempt roles: {_ids(policy.exempt_roles, '<@&{}>', lang)}",
-            f"channels: {_ids(policy.allowed_channels, '<#{}>', lang)}",
-            f"animate only in age-restricted channels: {'on' if policy.animate_nsfw_only else 'off'}",
-            f"approval: {'on' if policy.approval else 'off'} ({policy.approval_expire_h:g} h)",
-            f"log channel: {f'<#{policy.log_channel}>' if policy.log_channel else t('mod.none', lang)}",
-            f"blocked members: {len(policy.blocked)} · blocklist entries: {len(policy.blocklist)}",
-        ]
-        return "\n".join(lines)

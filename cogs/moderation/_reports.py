@@ -9,12 +9,12 @@ import discord
 from discord import app_commands
 
 from bot.models import format_credits
-from bot.spending.budget import previous_month, utc_month
+from bot.spending.budget import budget_month, previous_month
 from bot.ui.chart import spend_chart
 from bot.ui.i18n import t
 from bot.ui.modlog import jump_url
 from bot.ui.replies import say_privately
-from bot.ui.text import ts
+from bot.ui.text import failure, ts
 
 if TYPE_CHECKING:
     from bot.models import GuildPolicy
@@ -36,11 +36,11 @@ class ReportCommands:
     async def usage(self, interaction: discord.Interaction, period: Literal["this", "last"] = "this") -> None:
         """Report usage for a month, as text and a chart."""
         assert interaction.guild_id is not None
-        _, lang = await self._policy(interaction)
+        policy, lang = await self._policy(interaction)
         now = discord.utils.utcnow().timestamp()
-        month, _ = utc_month(now)
+        month, _ = budget_month(now, policy.timezone)
         if period == "last":
-            month = previous_month(now)
+            month = previous_month(now, policy.timezone)
         per_day, members = await self.services.store.usage(interaction.guild_id, month)
         count = sum(n for n, _ in per_day.values())
         spent = sum(s for _, s in per_day.values())
@@ -66,6 +66,7 @@ class ReportCommands:
     @app_commands.command(  # type: ignore[type-var]
         name="job", description="Look up any job in this server by its id"
     )
+    @app_commands.describe(id="The job's id, from the footer of its reply")
     async def job(self, interaction: discord.Interaction, id: app_commands.Range[str, 1, 20]) -> None:
         """Show a job's state, requester, prompt, cost and timings."""
         _, lang = await self._policy(interaction)
@@ -77,10 +78,11 @@ class ReportCommands:
         embed = discord.Embed(title=t("mod.job_title", lang, id=job.id), url=jump_url(job), colour=0x5865F2)
         embed.add_field(
             name=t("mod.job_state", lang),
-            value=t(f"state.{job.state.value}", lang) + (f" ({job.error_code})" if job.error_code else ""),
+            value=t(f"state.{job.state.value}", lang) + (f" · {failure(job.error_code, lang)}" * bool(job.error_code)),
         )
         embed.add_field(name=t("mod.job_requester", lang), value=f"<@{job.user_id}>")
-        embed.add_field(name=t("mod.job_cost", lang), value=f"{format_credits(job.price)} ({job.charge.value})")
+        cost = t("mod.credits", lang, amount=format_credits(job.price))
+        embed.add_field(name=t("mod.job_cost", lang), value=f"{cost} · {t(f'charge.{job.charge.value}', lang)}")
         embed.add_field(
             name=t("mod.job_prompt", lang), value=discord.utils.escape_markdown(job.prompt)[:1000] or "—", inline=False
         )

@@ -4,7 +4,7 @@ the server's rules, in the member's language, and never spend a credit."""
 from __future__ import annotations
 
 from tests.e2e.harness import jobs_in_db
-from tests.e2e.test_moderation import mod
+from tests.e2e.test_moderation import mod, set_log_channel
 from tests.standins.fake_discord import FakeDiscord, Message
 from tests.standins.fake_video import FakeVideoAPI
 
@@ -32,8 +32,9 @@ async def test_reelbot_help_shows_the_commands_the_quota_and_the_rules_privately
     await mod(
         discord_api,
         "blocklist",
-        [{"name": "action", "type": 3, "value": "add"}, {"name": "pattern", "type": 3, "value": "gore"}],
+        [{"name": "action", "type": 3, "value": "add"}, {"name": "words", "type": 3, "value": "gore"}],
     )
+    await set_log_channel(discord_api)  # approval mode needs a log channel the bot can post in
     await mod(discord_api, "approval", [{"name": "enabled", "type": 5, "value": True}])
     text = str((await help_answer(discord_api)).embeds[0])
     assert f"only in <#{discord_api.channel_id}>" in text and "approves each request" in text

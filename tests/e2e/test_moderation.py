@@ -47,18 +47,19 @@ async def test_a_zh_cn_member_gets_a_chinese_reply_and_commands_are_localised(
 ) -> None:
     await make_bot()
     synced = {c["name"]: c for c in discord_api.commands}
-    assert synced["video"]["name_localizations"]["zh-CN"] == "视频"
-    assert synced["video"]["description_localizations"]["zh-CN"] == "根据文字提示生成短视频"
+    assert synced["video"]["name_localizations"]["zh-CN"] == "文生视频"
+    assert synced["animate"]["name_localizations"]["zh-CN"] == "图生视频"
+    assert synced["video"]["description_localizations"]["zh-CN"] == "根据文字描述生成短视频"
     inter = await discord_api.slash("video", prompt("一只在雪地里奔跑的红狐狸"), locale="zh-CN")
     reply = await discord_api.wait_for(lambda: finished(discord_api, inter), what="the final reply")
     titles = [h["title"] for h in reply.history if h["title"]]
-    assert titles[0].startswith("🎬 排队中") and titles[-1] == "✅ 你的视频好了"
-    assert "你的视频好了" in (reply.content or "")
+    assert titles[0].startswith("🎬 排队中") and titles[-1] == "✅ 视频已生成"
+    assert "你的视频已生成" in (reply.content or "")
     labels = [c["label"] for row in reply.components for c in row["components"]]
     assert labels == ["重新生成", "修改后重试", "删除", "举报"]
     blank = await discord_api.slash("video", prompt("\u200b"), locale="zh-CN")
     answer = await discord_api.wait_for(lambda: discord_api.reply_to(blank), what="a refusal")
-    assert answer.content == "请描述你想要的视频：提示词是空的。"
+    assert answer.content == "提示词是空的：请描述你想要的视频。"
 
 
 async def test_approval_mode_from_request_to_delivery(
@@ -214,7 +215,7 @@ async def test_rules_refuse_privately_before_any_money_moves(
         "blocklist",
         [
             {"name": "action", "type": 3, "value": "add"},
-            {"name": "pattern", "type": 3, "value": "(a+)+$"},
+            {"name": "words", "type": 3, "value": "(a+)+$"},
             {"name": "regex", "type": 5, "value": True},
         ],
     )
@@ -222,11 +223,11 @@ async def test_rules_refuse_privately_before_any_money_moves(
     await mod(
         discord_api,
         "blocklist",
-        [{"name": "action", "type": 3, "value": "add"}, {"name": "pattern", "type": 3, "value": "gore"}],
+        [{"name": "action", "type": 3, "value": "add"}, {"name": "words", "type": 3, "value": "gore"}],
     )
     inter = await discord_api.slash("video", prompt("lots of GORE please"))
     answer = await discord_api.wait_for(lambda: discord_api.reply_to(inter), what="the refusal")
-    assert answer.flags & 64 and "doesn't allow (“gore”)" in (answer.content or "")
+    assert answer.flags & 64 and "a word this server doesn't allow: “GORE”" in (answer.content or "")
 
     option, resolved = discord_api.channel_option("channel", discord_api.log_channel_id)
     await mod(discord_api, "channel", [option], resolved)
@@ -298,9 +299,9 @@ async def test_every_settings_command_answers_and_takes_effect(
         [{"name": "role", "type": 8, "value": role["id"]}, {"name": "kind", "type": 3, "value": "exempt"}],
         {"roles": {role["id"]: role}},
     )
-    assert f"exempt roles: <@&{role['id']}>" in (answer.content or "")
+    assert f"Exempt roles: <@&{role['id']}>" in (answer.content or "")
     answer = await mod(discord_api, "animate-nsfw-only", [{"name": "enabled", "type": 5, "value": True}])
-    assert "animate only in age-restricted channels: on" in (answer.content or "")
+    assert "Pictures only in age-restricted channels: on" in (answer.content or "")
     someone = discord_api.user(name="someone")
     option, resolved = discord_api.user_option("member", someone)
     answer = await mod(discord_api, "block", [option, {"name": "reason", "type": 3, "value": "spam"}], resolved)
@@ -315,7 +316,9 @@ async def test_every_settings_command_answers_and_takes_effect(
     assert "Monthly budget: **20 credits**" in (answer.content or "") and "top-up of 0.5" in (answer.content or "")
     settings = await mod(discord_api, "settings")
     text = str(settings.embeds[0])
-    assert "Daily budget: **1.5 credits**" in text and "1 per hour" in text and "approval: off" in text
+    assert "1 credits (the operator's default) · 0 credits spent · 1.5 credits left" in text
+    assert "`/reelbot-mod budget daily:`" in text and "`/reelbot-mod blocklist`" in text
+    assert "1 per hour" in text and "off · requests expire after 24 h" in text
 
     member = discord_api.user(name="member")
     first = await discord_api.slash("video", prompt("one"), user=member)

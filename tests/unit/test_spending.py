@@ -10,7 +10,7 @@ import pytest
 
 from bot.errors import BudgetExhausted, MemberLimitReached
 from bot.jobs.service import Cancel, JobRequest, JobService
-from bot.models import Charge, Delivery, VideoOptions
+from bot.models import Charge, Delivery, GuildPolicy, VideoOptions
 from bot.spending.budget import SpendingPolicy, utc_day
 from bot.store.sql import SqlStore
 from bot.store.sqlite import open_sqlite
@@ -177,3 +177,57 @@ async def test_member_daily_limit_and_exempt_roles(store: SqlStore) -> None:
         role_ids=frozenset({7}),
     )
     await jobs.request(exempt)
+
+
+def test_the_budget_day_follows_the_servers_time_zone() -> None:
+    """A server's day starts at its own midnight: an offset or an IANA zone (with daylight saving)."""
+    from bot.spending.budget import budget_day, budget_month, zone
+
+    late = datetime(2026, 11, 24, 17, 0, tzinfo=UTC).timestamp()  # 01:00 on the 25th in Shanghai
+    assert budget_day(late, "UTC") == ("2026-11-24", datetime(2026, 11, 25, tzinfo=UTC).timestamp())
+    assert budget_day(late, "+08:00") == ("2026-11-25", datetime(2026, 11, 25, 16, tzinfo=UTC).timestamp())
+    assert budget_day(late, "Asia/Shanghai") == budget_day(late, "UTC+8")
+    month_end = datetime(2026, 11, 30, 16, tzinfo=UTC).timestamp()
+    assert budget_month(datetime(2026, 11, 30, 15, tzinfo=UTC).timestamp(), "Asia/Shanghai") == ("2026-11", month_end)
+    # New York leaves daylight saving on 1 November 2026: that day has 25 hours, and ends at 05:00 UTC.
+    day, end = budget_day(datetime(2026, 11, 1, 12, tzinfo=UTC).timestamp(), "America/New_York")
+    assert day == "2026-11-01" and end == datetime(2026, 11, 2, 5, tzinfo=UTC).timestamp()
+    for bad in ("Mars/Olympus", "+15:00", "UTC+8:75"):
+        with pytest.raises(ValueError):
+            zone(bad)
+
+
+async def test_two_videos_an_hour_apart_count_against_the_servers_own_days(store: SqlStore) -> None:
+    """With a budget for one video a day, 23:30 and 00:30 in Shanghai are two days there (one day in UTC)."""
+    clock = Clock(datetime(2026, 11, 24, 15, 30, tzinfo=UTC).timestamp())  # 23:30 in Shanghai
+    jobs = service(store, budget=100_000, clock=clock)
+    await store.save_policy(10, GuildPolicy(timezone="Asia/Shanghai"), by=1, at=clock.now)
+    await jobs.request(request(user_id=1))
+    clock.now += 3600  # 00:30 the next day in Shanghai; still the 24th in UTC
+    await jobs.request(request(user_id=2))
+    assert await store.spent(10, "2026-11-24") == 100_000 and await store.spent(10, "2026-11-25") == 100_000
+    quota = await jobs.quota(10, 3)
+    assert quota.guild_resets_at == datetime(2026, 11, 25, 16, tzinfo=UTC).timestamp()
+
+    other = service(store, budget=100_000, clock=Clock(clock.now))
+    await store.save_policy(20, GuildPolicy(), by=1, at=clock.now)  # UTC: both would fall on the 24th
+    late = request(user_id=4, guild_id=20)
+    await other.request(late)
+    with pytest.raises(BudgetExhausted):
+        await other.request(request(user_id=5, guild_id=20))
+
+
+async def test_pending_requests_are_listed_oldest_first_with_the_total(store: SqlStore) -> None:
+    """/reelbot-mod pending reads the server's requests awaiting approval (and only those)."""
+    clock = Clock()
+    jobs = service(store, clock=clock)
+    await store.save_policy(10, GuildPolicy(approval=True), by=1, at=clock.now)
+    first = await jobs.request(request(user_id=1, prompt="first"))
+    clock.now += 1
+    second = await jobs.request(request(user_id=2, prompt="second"))
+    await store.save_policy(20, GuildPolicy(), by=1, at=clock.now)
+    await jobs.request(request(user_id=3, guild_id=20))  # another server, and queued, not pending
+    listed, total = await store.pending_jobs(10, limit=1)
+    assert [j.id for j in listed] == [first.id] and total == 2
+    listed, total = await store.pending_jobs(10)
+    assert [j.id for j in listed] == [first.id, second.id] and total == 2
