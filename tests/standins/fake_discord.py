@@ -17,11 +17,13 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.standins.discord_spec import problems
 from tests.standins.ratelimits import RateLimiter
 from tests.standins.serve import serve
 from tests.standins.snowflake import snowflake
 
 ISO = "2026-01-01T00:00:00+00:00"
+PAYLOAD = web.RequestKey("payload", tuple[dict[str, Any], dict[str, bytes]])  # a body, once read
 MANAGE_GUILD = 1 << 5
 MEMBER_PERMS = (1 << 10) | (1 << 11) | (1 << 15) | (1 << 16) | (1 << 31)  # view, send, attach, history, app cmds
 
@@ -156,6 +158,7 @@ class FakeDiscord:
         self.rate_limits: RateLimiter | None = None  # set to enforce Discord-like rate limits
         self.app_flags = 0  # application flags (1 << 18: the Message Content intent is on)
         self.dm_channels: dict[int, int] = {}  # DM channel id -> user id
+        self.invalid_bodies: list[str] = []  # bodies Discord's spec rejects (each answered 400 / 50035)
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -569,6 +572,15 @@ class FakeDiscord:
                 return _json(
                     body, 429, headers={"Via": "1.1 google", **({"X-RateLimit-Global": "true"} if is_global else {})}
                 )
+        has_body = request.can_read_body
+        payload, files = await _read_payload(request)
+        request[PAYLOAD] = (payload, files)  # read once: a multipart stream cannot be read twice
+        invalid = problems(request.method, path, payload) if has_body else []
+        if invalid:
+            self.invalid_bodies += invalid
+            record.status = 400
+            await self._notify()
+            return _json({"code": 50035, "message": "Invalid Form Body", "errors": {"_errors": invalid}}, 400)
         response = await self._route(request, path.split("/")[1:], record)
         response.headers.update(headers)
         record.status = response.status
@@ -821,6 +833,8 @@ class FakeDiscord:
 
 
 async def _read_payload(request: web.Request) -> tuple[dict[str, Any], dict[str, bytes]]:
+    if PAYLOAD in request:
+        return request[PAYLOAD]
     files: dict[str, bytes] = {}
     if request.content_type.startswith("multipart/"):
         payload: dict[str, Any] = {}
