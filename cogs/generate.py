@@ -17,7 +17,7 @@ from bot.jobs.service import JobRequest
 from bot.media import check_declared, download_image, normalise_image
 from bot.models import Delivery, VideoOptions
 from bot.moderation.prompts import clean_prompt
-from bot.provider.options import ALL_SIZES, MODELS
+from bot.provider.options import ALL_SIZES, MODELS, PROMPT_MAX
 from bot.ui.i18n import t
 from bot.ui.intake import Picture, is_moderator, start_from_interaction
 from bot.ui.replies import refuse
@@ -98,7 +98,7 @@ class Generate(commands.Cog):
     async def video(
         self,
         interaction: discord.Interaction,
-        prompt: app_commands.Range[str, 1, 2000],
+        prompt: app_commands.Range[str, 1, PROMPT_MAX],
         size: Choice[str] | None = None,
         duration: Choice[int] | None = None,
         fps: Choice[int] | None = None,
@@ -120,7 +120,7 @@ class Generate(commands.Cog):
         self,
         interaction: discord.Interaction,
         image: discord.Attachment,
-        prompt: app_commands.Range[str, 1, 2000] | None = None,
+        prompt: app_commands.Range[str, 1, PROMPT_MAX] | None = None,
         size: Choice[str] | None = None,
         duration: Choice[int] | None = None,
         fps: Choice[int] | None = None,

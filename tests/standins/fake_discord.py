@@ -138,6 +138,7 @@ class FakeDiscord:
         self.channel_id = snowflake()
         self.log_channel_id = snowflake()  # a second text channel, for moderators
         self.premium_tier = premium_tier
+        self.guild_locale = "en-US"  # the server's language (Server Settings → Community → primary language)
         self.token_ttl = token_ttl
         self.ack_deadline = ack_deadline
         self.messages: dict[int, Message] = {}
@@ -272,6 +273,7 @@ class FakeDiscord:
             "unavailable": False,
             "member_count": 1,
             "premium_tier": self.premium_tier,
+            "preferred_locale": self.guild_locale,
             "owner_id": "1",
             "features": [],
             "emojis": [],
@@ -344,7 +346,7 @@ class FakeDiscord:
         target_id: int | None = None,
         dm: bool = False,
         locale: str = "en-US",
-        guild_locale: str = "en-US",
+        guild_locale: str | None = None,
         kind: int = 2,
         message: Message | None = None,
         extra: dict[str, Any] | None = None,
@@ -391,7 +393,7 @@ class FakeDiscord:
             },
             "app_permissions": str(MEMBER_PERMS),
             "locale": locale,
-            "guild_locale": guild_locale,
+            "guild_locale": guild_locale or self.guild_locale,
             "entitlements": [],
             "authorizing_integration_owners": {"0": str(self.guild_id)},
             "context": 0,
@@ -701,6 +703,9 @@ class FakeDiscord:
         inter.acked_at, inter.callback = now, payload
         kind = payload["type"]
         data = payload.get("data") or {}
+        if kind == 9 and inter.source_message_id is None:  # a command answered with a modal: no message yet
+            inter.modal = data
+            return _json({"interaction": {"id": str(inter.id), "type": 2}, "resource": {"type": kind}})
         if kind in (6, 7, 9) and inter.source_message_id is not None:  # components: update, or open a modal
             source = self.messages.get(inter.source_message_id)
             if kind == 7 and source is not None:
