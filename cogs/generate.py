@@ -18,13 +18,14 @@ from bot.media import check_declared, download_image, normalise_image
 from bot.models import Delivery, VideoOptions
 from bot.moderation.prompts import clean_prompt
 from bot.provider.options import ALL_SIZES, MODELS, PROMPT_MAX
-from bot.ui.i18n import t
+from bot.ui.i18n import language, t
 from bot.ui.intake import Picture, is_moderator, start_from_interaction
 from bot.ui.replies import refuse
 from bot.ui.text import refusal
 
 log = logging.getLogger(__name__)
 
+FORM_TIMEOUT = 15 * 60  # an unsent form is forgotten after the 15 minutes Discord keeps the interaction
 _IMAGE_EXT = re.compile(r"\.(png|jpe?g|webp|gif|bmp)(\?|$)", re.IGNORECASE)
 
 SIZES = [Choice(name=s, value=s) for s in ALL_SIZES]
@@ -72,6 +73,28 @@ def _picture_of(message: discord.Message) -> Picture | None:
             if url:
                 return Picture(url)
     return None
+
+
+class AnimateForm(discord.ui.Modal):
+    """Apps → Animate image: an optional prompt saying how the picture should move."""
+
+    def __init__(self, services: Services, picture: Picture, lang: str) -> None:
+        super().__init__(title=t("modal.animate.title", lang)[:45], timeout=FORM_TIMEOUT)
+        self.services, self.picture = services, picture
+        self.prompt: discord.ui.TextInput[AnimateForm] = discord.ui.TextInput(
+            label=t("modal.animate.prompt", lang)[:45],
+            placeholder=t("modal.animate.placeholder", lang)[:100],
+            max_length=PROMPT_MAX,
+            style=discord.TextStyle.paragraph,
+            required=False,
+        )
+        self.add_item(self.prompt)
+
+    async def on_submit(self, interaction: discord.Interaction, /) -> None:
+        """Every check runs now, on the same path as /animate."""
+        options = VideoOptions(model=self.services.settings.video_model)
+        prompt = str(self.prompt.value or "")
+        await start_from_interaction(interaction, self.services, prompt=prompt, options=options, picture=self.picture)
 
 
 class Generate(commands.Cog):
@@ -139,8 +162,8 @@ class Generate(commands.Cog):
         if picture is None:
             await refuse(interaction, InvalidImage(reason="missing"), self.services.jobs.modlog)
             return
-        options = VideoOptions(model=self.services.settings.video_model)
-        await start_from_interaction(interaction, self.services, prompt="", options=options, picture=picture)
+        form = AnimateForm(self.services, picture, language(interaction.locale))
+        await interaction.response.send_modal(form)
 
     # -- mention replies ---------------------------------------------------------------------------
 
