@@ -21,7 +21,7 @@ from bot.provider.options import ALL_SIZES, MODELS, PROMPT_MAX
 from bot.ui.i18n import language, t
 from bot.ui.intake import Picture, is_moderator, start_from_interaction
 from bot.ui.replies import refuse
-from bot.ui.text import refusal
+from bot.ui.text import refusal, with_prompt
 
 log = logging.getLogger(__name__)
 
@@ -213,7 +213,7 @@ class Generate(commands.Cog):
         except UserFacingError as err:
             log.info("refused mention from user=%s guild=%s: %s", member.id, message.guild.id, err)
             await self.services.jobs.modlog.event(message.guild.id, "refused", by=member.id, detail={"error": err})
-            await self._reply(message, refusal(err, lang))
+            await self._reply(message, with_prompt(refusal(err, lang), prompt, lang))
             return
         reply = await self._reply(message, t("mention.getting_ready", lang))
         if reply is None:
@@ -224,7 +224,8 @@ class Generate(commands.Cog):
                 replace(request, image=image, delivery=replace(delivery, message_id=reply.id))
             )
         except UserFacingError as err:
-            await reply.edit(content=refusal(err, lang), allowed_mentions=discord.AllowedMentions.none())
+            text = with_prompt(refusal(err, lang), prompt, lang)
+            await reply.edit(content=text, allowed_mentions=discord.AllowedMentions.none())
             return
         await self.services.runner.announce(job.id)
 

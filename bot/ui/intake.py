@@ -20,7 +20,7 @@ from bot.moderation.prompts import clean_prompt
 from bot.provider.options import validate_options
 from bot.ui.i18n import language
 from bot.ui.replies import refuse
-from bot.ui.text import refusal
+from bot.ui.text import refusal, with_prompt
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -108,7 +108,7 @@ async def start_from_interaction(
             job_request(interaction, prompt=prompt, options=options, kind=kind, delivery=placeholder)
         )
     except UserFacingError as err:
-        await refuse(interaction, err, services.jobs.modlog)
+        await refuse(interaction, err, services.jobs.modlog, prompt=prompt)
         return
     # Everything above is local and quick; the 3-second acknowledgement comes now.
     callback = await interaction.response.defer(thinking=True)
@@ -138,7 +138,7 @@ async def start_from_interaction(
         log.info("refused after defer for user=%s guild=%s: %s", interaction.user.id, interaction.guild_id, err)
         await services.jobs.modlog.event(interaction.guild_id, "refused", by=interaction.user.id, detail={"error": err})
         await interaction.edit_original_response(
-            content=refusal(err, lang), allowed_mentions=discord.AllowedMentions.none()
+            content=with_prompt(refusal(err, lang), prompt, lang), allowed_mentions=discord.AllowedMentions.none()
         )
         return
     await services.runner.announce(job.id)

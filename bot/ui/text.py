@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from bot.errors import (
     BudgetExhausted,
     InFlightLimit,
@@ -28,6 +30,28 @@ FAILURE_CODES = (
     "approval_timeout",
     "cancelled",
 )
+
+
+MESSAGE_LIMIT = 2000  # characters of content a bot may send
+_MIN_ROOM = 40  # below this, a cut-down prompt would not help anyone
+
+
+def with_prompt(text: str, prompt: str, locale: str | None = None) -> str:
+    """Append the member's prompt in a code block to copy, within Discord's 2,000 characters.
+
+    A zero-width space follows each backtick, so no run of three can close the block early; it is
+    invisible, and /video strips it when the prompt is pasted back.
+    """
+    if not "".join(ch for ch in prompt if unicodedata.category(ch)[0] != "C").strip():
+        return text
+    head, tail = f"\n\n{t('refusal.your_prompt', locale)}\n```\n", "\n```"
+    body = prompt.strip().replace("`", "`\u200b")
+    room = MESSAGE_LIMIT - len(text) - len(head) - len(tail)
+    if room < _MIN_ROOM:
+        return text
+    if len(body) > room:
+        body = body[: room - 1] + "…"
+    return text + head + body + tail
 
 
 def ts(epoch: float, style: str = "R") -> str:

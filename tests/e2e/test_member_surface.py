@@ -78,14 +78,14 @@ async def test_a_refused_prompt_comes_back_in_a_code_block_to_copy(
     assert the_prompt_given_back(answer.content or "") == typed
 
     me = discord_api.bot_user
-    long_one = "a storm over the sea " * 95  # a mention can carry what /video's box would not
+    long_one = "a storm over the sea " * 90  # a mention can carry what /video's box would not
     msg = discord_api.message_payload(content=f"<@{me['id']}> {long_one}", mentions=[me])
     await discord_api.post_message(msg)
     reply = await discord_api.wait_for(
         lambda: next((m for m in discord_api.messages.values() if m.reference_id == int(msg["id"])), None),
         what="the refusal of a long mention",
     )
-    assert "the limit is 512" in (reply.content or "")
+    assert "the limit is 512" in (reply.content or ""), reply.content
     given_back = the_prompt_given_back(reply.content or "")
     assert long_one.strip().startswith(given_back.removesuffix("…")) and len(reply.content or "") <= 2000
     assert video_api.submits == []
