@@ -11,7 +11,7 @@ from bot.jobs.notify import JobView
 from bot.models import Charge, Job, JobState, Quota, format_credits
 from bot.ui import buttons
 from bot.ui.i18n import DEFAULT, t
-from bot.ui.text import failure, notice, ts
+from bot.ui.text import failure, notice, settings_used, ts
 
 BAR_CELLS = 12
 _COLOURS = {"queued": 0x95A5A6, "working": 0x5865F2, "done": 0x57F287, "failed": 0xED4245}
@@ -37,11 +37,14 @@ def progress_bar(fraction: float) -> str:
     return "▰" * filled + "▱" * (BAR_CELLS - filled) + f" {round(fraction * 100)}%"
 
 
-def _base(job: Job, title: str, colour: str) -> discord.Embed:
+def _base(job: Job, title: str, colour: str, *, made: bool = False) -> discord.Embed:
     lang = job.locale
     embed = discord.Embed(title=title, colour=_COLOURS[colour], description=_quote(job))
     embed.add_field(name=t("job.requested_by", lang), value=f"<@{job.user_id}>", inline=True)
-    embed.add_field(name=t("job.settings", lang), value=job.options.summary(), inline=True)
+    if made:  # the finished video: everything it was made with, defaults included
+        embed.add_field(name=t("job.made_with", lang), value=settings_used(job.options, job.kind, lang), inline=True)
+    else:
+        embed.add_field(name=t("job.settings", lang), value=job.options.summary(), inline=True)
     embed.set_footer(text=t("job.footer", lang, id=job.id))
     return embed
 
@@ -83,7 +86,7 @@ def render(view: JobView, server_lang: str = DEFAULT) -> Rendered:
 
 def _success(view: JobView, server_lang: str) -> Rendered:
     job, lang = view.job, view.job.locale
-    embed = _base(job, t("job.done.title", lang), "done")
+    embed = _base(job, t("job.done.title", lang), "done", made=True)
     took = (job.finished_at or view.now) - job.created_at
     embed.add_field(name=t("job.took", lang), value=t("job.took_value", lang, seconds=round(took)), inline=True)
     cost = t("job.cost_value", lang, price=format_credits(job.price))

@@ -14,8 +14,9 @@ from bot.errors import (
     NotInGuild,
     UserFacingError,
 )
-from bot.models import format_credits
+from bot.models import VideoOptions, format_credits
 from bot.moderation.policy import Refused
+from bot.provider.options import DEFAULT_DURATION, DEFAULT_FPS, MODELS
 from bot.ui.i18n import catalogs, t
 
 FAILURE_CODES = (
@@ -52,6 +53,25 @@ def with_prompt(text: str, prompt: str, locale: str | None = None) -> str:
     if len(body) > room:
         body = body[: room - 1] + "…"
     return text + head + body + tail
+
+
+def settings_used(options: VideoOptions, kind: str, locale: str | None = None) -> str:
+    """Say what a video is made with: model, size, length, fps (the service's default where none was
+    chosen), then quality and sound when chosen."""
+    spec = MODELS.get(options.model)
+    parts = [options.model]
+    if options.size:
+        parts.append(options.size.replace("x", "×"))
+    elif spec is None or spec.sizes:  # a model without sizes (cogvideox-flash) makes one fixed size
+        parts.append(t("settings.size_picture" if kind == "image" else "settings.size_default", locale))
+    parts.append(t("settings.seconds", locale, seconds=options.duration or DEFAULT_DURATION))
+    if options.fps or spec is None or spec.fps:
+        parts.append(t("settings.fps", locale, fps=options.fps or DEFAULT_FPS))
+    if options.quality:
+        parts.append(t(f"settings.quality_{options.quality}", locale))
+    if options.with_audio:
+        parts.append(t("settings.audio", locale))
+    return " · ".join(parts)
 
 
 def ts(epoch: float, style: str = "R") -> str:
