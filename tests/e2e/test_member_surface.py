@@ -78,7 +78,7 @@ async def test_a_refused_prompt_comes_back_in_a_code_block_to_copy(
     assert the_prompt_given_back(answer.content or "") == typed
 
     me = discord_api.bot_user
-    long_one = "a storm over the sea " * 90  # a mention can carry what /video's box would not
+    long_one = "a storm over the sea " * 94  # 1,974 characters: a mention can carry what /video's box would not
     msg = discord_api.message_payload(content=f"<@{me['id']}> {long_one}", mentions=[me])
     await discord_api.post_message(msg)
     reply = await discord_api.wait_for(

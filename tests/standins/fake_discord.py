@@ -204,6 +204,8 @@ class FakeDiscord:
         async def loop() -> Any:
             async with self._changed:
                 while not (value := predicate()):
+                    if self.invalid_bodies:  # fail the test that sent it now, not only at teardown
+                        raise AssertionError("the bot sent bodies Discord rejects:\n" + "\n".join(self.invalid_bodies))
                     await self._changed.wait()
                 return value
 
