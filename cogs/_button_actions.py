@@ -10,6 +10,7 @@ import discord
 from bot.errors import UserFacingError
 from bot.jobs.service import Cancel
 from bot.models import Charge, format_credits
+from bot.ui.buttons import delete_confirm_view
 from bot.ui.i18n import t
 from bot.ui.text import refusal
 from cogs._intake import start_from_interaction
@@ -79,18 +80,36 @@ async def on_edit(interaction: discord.Interaction, job_id: str) -> None:
 
 
 async def on_del(interaction: discord.Interaction, job_id: str) -> None:
-    """The requester or a moderator deletes the video message."""
+    """Ask first, privately: one stray click deletes nothing."""
     job = await _job_for(interaction, job_id, requester_or_mod=True)
     if job is None:
         return
-    await interaction.response.defer(ephemeral=True, thinking=True)
-    if interaction.message is not None:
-        try:
-            await interaction.message.delete()
-        except discord.HTTPException as exc:
-            log.warning("job %s: could not delete the reply (%s %s)", job.id, exc.status, exc.code)
+    lang = interaction.locale.value
+    await interaction.response.send_message(
+        t("button.delete_confirm", lang), view=delete_confirm_view(job, lang), ephemeral=True
+    )
+
+
+async def on_delok(interaction: discord.Interaction, job_id: str) -> None:
+    """Confirmed: the requester or a moderator deletes the video message."""
+    job = await _job_for(interaction, job_id, requester_or_mod=True)
+    if job is None:
+        return
+    await interaction.response.defer()  # answers the private question; it is edited below
+    channel = interaction.client.get_partial_messageable(job.delivery.channel_id, guild_id=job.guild_id)
+    try:
+        await channel.get_partial_message(job.delivery.message_id).delete()
+    except discord.NotFound:
+        pass  # already gone
+    except discord.HTTPException as exc:
+        log.warning("job %s: could not delete the reply (%s %s)", job.id, exc.status, exc.code)
     await services_of(interaction).jobs.modlog.event(job.guild_id, "deleted", job=job, by=interaction.user.id)
-    await _private(interaction, "button.deleted")
+    await interaction.edit_original_response(content=t("button.deleted", interaction.locale.value), view=None)
+
+
+async def on_delno(interaction: discord.Interaction, job_id: str) -> None:
+    """Not confirmed: the video stays."""
+    await interaction.response.edit_message(content=t("button.delete_kept", interaction.locale.value), view=None)
 
 
 class ReportModal(discord.ui.Modal):

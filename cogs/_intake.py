@@ -27,7 +27,7 @@ from bot.moderation.prompts import clean_prompt
 from bot.provider.options import validate_options
 from bot.services import Services
 from bot.ui.i18n import language, t
-from bot.ui.text import refusal
+from bot.ui.text import refusal, with_prompt
 from cogs._access import ModeratorAccess
 from cogs._interactions import is_moderator
 
@@ -109,7 +109,7 @@ async def intake(services: Services, requester: Requester, answer: Answer, ask: 
         if ask.picture is not None:
             check_declared(ask.picture.content_type, ask.picture.size)
     except UserFacingError as err:
-        await _refused(services, requester, answer, err)
+        await _refused(services, requester, answer, err, ask.prompt)
         return
     delivery = await answer.acknowledge()  # before any store or network call
     if delivery is None:
@@ -134,14 +134,14 @@ async def intake(services: Services, requester: Requester, answer: Answer, ask: 
             image = await normalise_image(await download_image(services.session, ask.picture.url))
         job = await services.jobs.request(replace(request, image=image))
     except UserFacingError as err:
-        await _refused(services, requester, answer, err)
+        await _refused(services, requester, answer, err, ask.prompt)
         return
     await services.runner.announce(job.id)
 
 
-async def _refused(services: Services, requester: Requester, answer: Answer, err: UserFacingError) -> None:
+async def _refused(services: Services, requester: Requester, answer: Answer, err: UserFacingError, prompt: str) -> None:
     log.info("refused for user=%s guild=%s: %s", requester.user_id, requester.guild_id, err)
-    await answer.refuse(refusal(err, requester.locale))
+    await answer.refuse(with_prompt(refusal(err, requester.locale), prompt, requester.locale))  # theirs to copy
     if requester.guild_id:
         await services.jobs.modlog.event(requester.guild_id, "refused", by=requester.user_id, detail={"error": err})
 

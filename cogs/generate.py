@@ -13,15 +13,16 @@ from discord.ext import commands
 from bot.app import ReelBot
 from bot.errors import InvalidImage
 from bot.models import VideoOptions
-from bot.provider.options import ALL_SIZES, MODELS
+from bot.provider.options import ALL_SIZES, MODELS, PROMPT_MAX
 from bot.services import Services
-from bot.ui.i18n import language_of_text, t
+from bot.ui.i18n import language, language_of_text, t
 from bot.ui.replies import refuse
 from cogs._help import asks_for_help, help_language, help_page
 from cogs._intake import Ask, Picture, start_from_interaction, start_from_mention
 
 log = logging.getLogger(__name__)
 
+FORM_TIMEOUT = 15 * 60  # an unsent form is forgotten after the 15 minutes Discord keeps the interaction
 _IMAGE_EXT = re.compile(r"\.(png|jpe?g|webp|gif|bmp)(\?|$)", re.IGNORECASE)
 
 SIZES = [Choice(name=s, value=s) for s in ALL_SIZES]
@@ -71,6 +72,28 @@ def _picture_of(message: discord.Message) -> Picture | None:
     return None
 
 
+class AnimateForm(discord.ui.Modal):
+    """Apps → Animate image: an optional prompt saying how the picture should move."""
+
+    def __init__(self, services: Services, picture: Picture, lang: str) -> None:
+        super().__init__(title=t("modal.animate.title", lang)[:45], timeout=FORM_TIMEOUT)
+        self.services, self.picture = services, picture
+        self.prompt: discord.ui.TextInput[AnimateForm] = discord.ui.TextInput(
+            label=t("modal.animate.prompt", lang)[:45],
+            placeholder=t("modal.animate.placeholder", lang)[:100],
+            max_length=PROMPT_MAX,
+            style=discord.TextStyle.paragraph,
+            required=False,
+        )
+        self.add_item(self.prompt)
+
+    async def on_submit(self, interaction: discord.Interaction, /) -> None:
+        """Every check runs now, on the same path as /animate."""
+        options = VideoOptions(model=self.services.settings.video_model)
+        prompt = str(self.prompt.value or "")
+        await start_from_interaction(interaction, self.services, prompt=prompt, options=options, picture=self.picture)
+
+
 class Generate(commands.Cog):
     """Make videos from prompts and pictures."""
 
@@ -95,7 +118,7 @@ class Generate(commands.Cog):
     async def video(
         self,
         interaction: discord.Interaction,
-        prompt: app_commands.Range[str, 1, 2000],
+        prompt: app_commands.Range[str, 1, PROMPT_MAX],
         size: Choice[str] | None = None,
         duration: Choice[int] | None = None,
         fps: Choice[int] | None = None,
@@ -117,7 +140,7 @@ class Generate(commands.Cog):
         self,
         interaction: discord.Interaction,
         image: discord.Attachment,
-        prompt: app_commands.Range[str, 1, 2000] | None = None,
+        prompt: app_commands.Range[str, 1, PROMPT_MAX] | None = None,
         size: Choice[str] | None = None,
         duration: Choice[int] | None = None,
         fps: Choice[int] | None = None,
@@ -136,8 +159,8 @@ class Generate(commands.Cog):
         if picture is None:
             await refuse(interaction, InvalidImage(reason="missing"), self.services.jobs.modlog)
             return
-        options = VideoOptions(model=self.services.settings.video_model)
-        await start_from_interaction(interaction, self.services, prompt="", options=options, picture=picture)
+        form = AnimateForm(self.services, picture, language(interaction.locale))
+        await interaction.response.send_modal(form)
 
     # -- mention replies ---------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from bot.app import ReelBot
 from bot.ui.buttons import JobButton, route_presses
 from cogs import _button_actions
 
-ACTIONS = ("reroll", "edit", "del", "report", "cancel", "approve", "reject", "mdel", "block")
+ACTIONS = ("reroll", "edit", "del", "delok", "delno", "report", "cancel", "approve", "reject", "mdel", "block")
 
 
 async def setup(bot: ReelBot) -> None:

@@ -34,6 +34,8 @@ MODELS: dict[str, ModelSpec] = {
 }
 ALL_SIZES = tuple(dict.fromkeys(_V2_SIZES + _V3_SIZES))
 PROMPT_MAX = 512
+DEFAULT_DURATION = 5  # seconds: what the service makes when no duration is sent (cogvideox-api.md §2)
+DEFAULT_FPS = 30  # likewise for fps, on models that take fps
 
 
 def validate_options(options: VideoOptions) -> VideoOptions:

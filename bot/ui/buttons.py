@@ -3,6 +3,8 @@ short custom ids (``rb:<action>:<job id>``) carry everything needed to act (cogs
 
 On a finished video: Re-roll, Edit & retry, Delete, Report. While queued or awaiting approval:
 Cancel. In the log channel: Approve / Reject, and for reports Delete video / Block requester.
+Delete asks first, privately: Delete / Keep it. Every button carries an emoji; a public message's
+buttons are labelled in the server's language, a private one's in the presser's.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ _STYLES = {
     "reject": discord.ButtonStyle.danger,
     "mdel": discord.ButtonStyle.danger,
     "block": discord.ButtonStyle.secondary,
+    "delok": discord.ButtonStyle.danger,
+    "delno": discord.ButtonStyle.secondary,
 }
 _LABELS = {
     "reroll": "button.reroll",
@@ -41,6 +45,21 @@ _LABELS = {
     "reject": "button.reject",
     "mdel": "button.mod_delete",
     "block": "button.block",
+    "delok": "button.delete_yes",
+    "delno": "button.delete_no",
+}
+_EMOJI = {
+    "reroll": "🔁",
+    "edit": "✏️",
+    "del": "🗑️",
+    "report": "🚩",
+    "cancel": "✖️",
+    "approve": "✅",
+    "reject": "⛔",
+    "mdel": "🗑️",
+    "block": "🔒",
+    "delok": "🗑️",
+    "delno": "↩️",
 }
 TEMPLATE = r"rb:(?P<action>[a-z]+):(?P<job>[0-9a-z]{10})"
 
@@ -66,7 +85,12 @@ class JobButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMPLAT
     def __init__(self, action: str, job_id: str, lang: str = "en") -> None:
         self.action, self.job_id = action, job_id
         super().__init__(
-            discord.ui.Button(label=t(_LABELS[action], lang), style=_STYLES[action], custom_id=f"rb:{action}:{job_id}")
+            discord.ui.Button(
+                label=t(_LABELS[action], lang),
+                emoji=_EMOJI[action],
+                style=_STYLES[action],
+                custom_id=f"rb:{action}:{job_id}",
+            )
         )
 
     @classmethod
@@ -86,28 +110,33 @@ class JobButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMPLAT
         await handler(interaction, self.job_id)
 
 
-def _view(job: Job, *actions: str, lang: str | None = None) -> discord.ui.View:
+def _view(job: Job, *actions: str, lang: str) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     for action in actions:
-        view.add_item(JobButton(action, job.id, lang or job.locale))
+        view.add_item(JobButton(action, job.id, lang))
     return view
 
 
-def waiting_view(job: Job) -> discord.ui.View:
-    """Cancel, while the job has not reached the provider."""
-    return _view(job, "cancel")
+def waiting_view(job: Job, lang: str) -> discord.ui.View:
+    """Cancel, while the job has not reached the provider (public: the server's language)."""
+    return _view(job, "cancel", lang=lang)
 
 
-def result_view(job: Job) -> discord.ui.View:
-    """Re-roll, Edit & retry, Delete, Report, under a finished video."""
-    return _view(job, "reroll", "edit", "del", "report")
+def result_view(job: Job, lang: str) -> discord.ui.View:
+    """Re-roll, Edit & retry, Delete, Report, under a finished video (public: the server's language)."""
+    return _view(job, "reroll", "edit", "del", "report", lang=lang)
 
 
-def retry_view(job: Job) -> discord.ui.View:
-    """Re-roll and Edit & retry, under a job that ended without a video."""
+def retry_view(job: Job, lang: str) -> discord.ui.View:
+    """Re-roll and Edit & retry, under a job that ended without a video (public: the server's language)."""
     if job.state is JobState.FAILED and job.error_code in {ErrorCode.REJECTED, ErrorCode.CANCELLED}:
-        return _view(job, "edit")
-    return _view(job, "reroll", "edit")
+        return _view(job, "edit", lang=lang)
+    return _view(job, "reroll", "edit", lang=lang)
+
+
+def delete_confirm_view(job: Job, lang: str) -> discord.ui.View:
+    """Delete / Keep it, under the private question that a press of Delete asks (the presser's language)."""
+    return _view(job, "delok", "delno", lang=lang)
 
 
 def approval_view(job: Job, lang: str) -> discord.ui.View:
@@ -120,4 +149,13 @@ def report_view(job: Job, lang: str) -> discord.ui.View:
     return _view(job, "mdel", "block", lang=lang)
 
 
-__all__ = ["JobButton", "approval_view", "report_view", "result_view", "retry_view", "route_presses", "waiting_view"]
+__all__ = [
+    "JobButton",
+    "approval_view",
+    "delete_confirm_view",
+    "report_view",
+    "result_view",
+    "retry_view",
+    "route_presses",
+    "waiting_view",
+]

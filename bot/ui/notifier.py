@@ -23,7 +23,7 @@ from bot.jobs.notify import JobView
 from bot.logs import job_context
 from bot.models import Delivery, Job, JobState
 from bot.store.base import Store
-from bot.ui.i18n import t
+from bot.ui.i18n import language, t
 from bot.ui.pacing import TokenBucket
 from bot.ui.render import Rendered, mentions_for, render
 
@@ -118,13 +118,14 @@ class DiscordNotifier:
         self._rank[view.job.id] = _RANK[JobState.DELIVERED]
         try:
             await self._pacer.settle(view.job.id)
-            rendered = render(view)
+            lang = await self._server_language(view.job.guild_id)
+            rendered = render(view, lang)
             if view.video is not None:
                 try:
                     return await self._edit(view.job, rendered, video=view.video, final=True)
                 except _UploadRefused:
                     log.warning("job %s: upload refused; posting a link instead", view.job.id)
-                    rendered = render(_as_link(view))
+                    rendered = render(_as_link(view), lang)
             return await self._edit(view.job, rendered, final=True)
         finally:
             self._rank.pop(view.job.id, None)
@@ -135,7 +136,14 @@ class DiscordNotifier:
 
     async def _edit_quietly(self, view: JobView) -> None:
         with job_context(view.job.id, view.job.guild_id, view.job.user_id):
-            await self._edit(view.job, render(view))
+            await self._edit(view.job, render(view, await self._server_language(view.job.guild_id)))
+
+    async def _server_language(self, guild_id: int) -> str:
+        """The server's language (Discord's preferred locale; the stored one for a guild on another shard)."""
+        guild = self._client.get_guild(guild_id)
+        if guild is not None:
+            return language(guild.preferred_locale)
+        return (await self._store.get_policy(guild_id)).locale
 
     async def _edit(self, job: Job, rendered: Rendered, *, video: Path | None = None, final: bool = False) -> bool:
         job = await self._store.get_job(job.id) or job  # the delivery target may have moved

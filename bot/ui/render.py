@@ -10,8 +10,8 @@ import discord
 from bot.jobs.notify import JobView
 from bot.models import Charge, ErrorCode, Job, JobState, Quota, format_credits
 from bot.ui import buttons
-from bot.ui.i18n import t
-from bot.ui.text import failure, notice, options_summary, ts
+from bot.ui.i18n import DEFAULT, t
+from bot.ui.text import failure, notice, options_summary, settings_used, ts
 
 BAR_CELLS = 12
 _COLOURS = {"queued": 0x95A5A6, "working": 0x5865F2, "done": 0x57F287, "failed": 0xED4245}
@@ -37,11 +37,14 @@ def progress_bar(fraction: float) -> str:
     return "▰" * filled + "▱" * (BAR_CELLS - filled) + f" {round(fraction * 100)}%"
 
 
-def _base(job: Job, title: str, colour: str) -> discord.Embed:
+def _base(job: Job, title: str, colour: str, *, made: bool = False) -> discord.Embed:
     lang = job.locale
     embed = discord.Embed(title=title, colour=_COLOURS[colour], description=_quote(job))
     embed.add_field(name=t("job.requested_by", lang), value=f"<@{job.user_id}>", inline=True)
-    embed.add_field(name=t("job.settings", lang), value=options_summary(job.options, lang), inline=True)
+    if made:  # the finished video: everything it was made with, defaults included
+        embed.add_field(name=t("job.made_with", lang), value=settings_used(job.options, job.kind, lang), inline=True)
+    else:
+        embed.add_field(name=t("job.settings", lang), value=options_summary(job.options, lang), inline=True)
     embed.set_footer(text=t("job.footer", lang, id=job.id))
     return embed
 
@@ -53,21 +56,22 @@ def _quote(job: Job) -> str:
     return lead + discord.utils.escape_markdown(job.prompt)
 
 
-def render(view: JobView) -> Rendered:
-    """Render a job in any state."""
+def render(view: JobView, server_lang: str = DEFAULT) -> Rendered:
+    """Render a job in any state: the text in the requester's language, the buttons (seen by everyone) in
+    the server's."""
     job, lang = view.job, view.job.locale
     if job.state is JobState.AWAITING_APPROVAL:
         embed = _base(job, t("job.awaiting.title", lang), "queued")
         body = t("job.awaiting.body", lang) + "\n" + t("job.awaiting.expires", lang, when=ts(job.deadline_at))
         embed.add_field(name=t("job.waiting", lang), value=body, inline=False)
-        return Rendered(None, embed, buttons.waiting_view(job))
+        return Rendered(None, embed, buttons.waiting_view(job, server_lang))
     if job.state is JobState.QUEUED:
         embed = _base(job, t("job.queued.title", lang, position=max(1, view.position)), "queued")
         embed.add_field(name=t("job.requested", lang), value=ts(job.created_at), inline=True)
         if view.notice:
             embed.add_field(name=t("job.waiting", lang), value=notice(view.notice, lang), inline=False)
         embed.set_footer(text=t("job.footer_reserved", lang, id=job.id, price=format_credits(job.price)))
-        return Rendered(None, embed, buttons.waiting_view(job))
+        return Rendered(None, embed, buttons.waiting_view(job, server_lang))
     if job.state in (JobState.SUBMITTING, JobState.SUBMITTED, JobState.PROCESSING):
         embed = _base(job, t("job.working.title", lang), "working")
         started = job.submitted_at or job.created_at
@@ -79,13 +83,13 @@ def render(view: JobView) -> Rendered:
             embed.add_field(name=t("job.waiting", lang), value=notice(view.notice, lang), inline=False)
         return Rendered(None, embed, discord.ui.View())  # no buttons while at the provider
     if job.state in (JobState.SUCCEEDED, JobState.DELIVERED):
-        return _success(view)
-    return _failure(view)
+        return _success(view, server_lang)
+    return _failure(view, server_lang)
 
 
-def _success(view: JobView) -> Rendered:
+def _success(view: JobView, server_lang: str) -> Rendered:
     job, lang = view.job, view.job.locale
-    embed = _base(job, t("job.done.title", lang), "done")
+    embed = _base(job, t("job.done.title", lang), "done", made=True)
     took = (job.finished_at or view.now) - job.created_at
     embed.add_field(name=t("job.took", lang), value=t("job.took_value", lang, seconds=round(took)), inline=True)
     cost = t("job.cost_value", lang, price=format_credits(job.price))
@@ -103,10 +107,10 @@ def _success(view: JobView) -> Rendered:
         content += "\n" + t(
             "job.link_too_large", lang, limit=job.delivery.upload_limit // (1024 * 1024), url=job.video_url
         )
-    return Rendered(content, embed, buttons.result_view(job))
+    return Rendered(content, embed, buttons.result_view(job, server_lang))
 
 
-def _failure(view: JobView) -> Rendered:
+def _failure(view: JobView, server_lang: str) -> Rendered:
     job, lang = view.job, view.job.locale
     if job.error_code == ErrorCode.CANCELLED:
         title = t("job.cancelled.title", lang)
@@ -119,7 +123,7 @@ def _failure(view: JobView) -> Rendered:
     charged = job.charge is Charge.RESERVED  # exactly what the ledger holds for it
     cost = t("job.cost_kept", lang, price=format_credits(job.price)) if charged else t("job.cost_nothing", lang)
     embed.add_field(name=t("job.cost", lang), value=cost, inline=True)
-    return Rendered(f"<@{job.user_id}>", embed, buttons.retry_view(job))
+    return Rendered(f"<@{job.user_id}>", embed, buttons.retry_view(job, server_lang))
 
 
 def quota_embed(quota: Quota, lang: str, prices: dict[str, int]) -> discord.Embed:

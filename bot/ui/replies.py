@@ -11,7 +11,7 @@ from discord import app_commands
 from bot.errors import UserFacingError
 from bot.jobs.notify import ModLog
 from bot.ui.i18n import t
-from bot.ui.text import refusal
+from bot.ui.text import refusal, with_prompt
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +25,10 @@ async def say_privately(interaction: discord.Interaction, text: str) -> None:
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=mentions)
 
 
-async def refuse(interaction: discord.Interaction, err: UserFacingError, modlog: ModLog | None = None) -> None:
-    """Tell the member why, privately (nothing was charged), and tell the log channel."""
+async def refuse(
+    interaction: discord.Interaction, err: UserFacingError, modlog: ModLog | None = None, *, prompt: str = ""
+) -> None:
+    """Tell the member why, privately (nothing was charged), giving their prompt back; tell the log channel."""
     log.info(
         "refused %s for user=%s guild=%s: %s",
         _command_name(interaction),
@@ -34,7 +36,8 @@ async def refuse(interaction: discord.Interaction, err: UserFacingError, modlog:
         interaction.guild_id,
         err,
     )
-    await say_privately(interaction, refusal(err, str(interaction.locale.value)))
+    locale = str(interaction.locale.value)
+    await say_privately(interaction, with_prompt(refusal(err, locale), prompt, locale))
     if modlog is not None and interaction.guild_id:
         await modlog.event(interaction.guild_id, "refused", by=interaction.user.id, detail={"error": err})
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from bot.errors import (
     BudgetExhausted,
     InFlightLimit,
@@ -14,9 +16,51 @@ from bot.errors import (
 )
 from bot.models import ErrorCode, VideoOptions, format_credits
 from bot.moderation.policy import Refused
+from bot.provider.options import DEFAULT_DURATION, DEFAULT_FPS, MODELS
 from bot.ui.i18n import catalogs, t
 
 FAILURE_CODES = tuple(ErrorCode)
+
+
+MESSAGE_LIMIT = 2000  # characters of content a bot may send
+_MIN_ROOM = 40  # below this, a cut-down prompt would not help anyone
+
+
+def with_prompt(text: str, prompt: str, locale: str | None = None) -> str:
+    """Append the member's prompt in a code block to copy, within Discord's 2,000 characters.
+
+    A zero-width space follows each backtick, so no run of three can close the block early; it is
+    invisible, and /video strips it when the prompt is pasted back.
+    """
+    if not "".join(ch for ch in prompt if unicodedata.category(ch)[0] != "C").strip():
+        return text
+    head, tail = f"\n\n{t('refusal.your_prompt', locale)}\n```\n", "\n```"
+    body = prompt.strip().replace("`", "`\u200b")
+    room = MESSAGE_LIMIT - len(text) - len(head) - len(tail)
+    if room < _MIN_ROOM:
+        return text
+    if len(body) > room:
+        body = body[: room - 1] + "…"
+    return text + head + body + tail
+
+
+def settings_used(options: VideoOptions, kind: str, locale: str | None = None) -> str:
+    """Say what a video is made with: model, size, length, fps (the service's default where none was
+    chosen), then quality and sound when chosen."""
+    spec = MODELS.get(options.model)
+    parts = [options.model]
+    if options.size:
+        parts.append(options.size.replace("x", "×"))
+    elif spec is None or spec.sizes:  # a model without sizes (cogvideox-flash) makes one fixed size
+        parts.append(t("settings.size_picture" if kind == "image" else "settings.size_default", locale))
+    parts.append(t("settings.seconds", locale, seconds=options.duration or DEFAULT_DURATION))
+    if options.fps or spec is None or spec.fps:
+        parts.append(t("settings.fps", locale, fps=options.fps or DEFAULT_FPS))
+    if options.quality:
+        parts.append(t(f"settings.quality_{options.quality}", locale))
+    if options.with_audio:
+        parts.append(t("settings.audio", locale))
+    return " · ".join(parts)
 
 
 def ts(epoch: float, style: str = "R") -> str:

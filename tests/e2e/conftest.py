@@ -16,6 +16,9 @@ async def discord_api() -> AsyncIterator[FakeDiscord]:
     await api.start()
     yield api
     await api.stop()
+    # Every body the bot sent must be one real Discord accepts (its published OpenAPI spec; bots get 2,000
+    # characters of content). The stand-in already answered each bad one 400 / 50035; the test fails here.
+    assert api.invalid_bodies == [], "bodies Discord would reject with 50035:\n" + "\n".join(api.invalid_bodies)
 
 
 @pytest.fixture

@@ -76,9 +76,11 @@ async def test_animate_image_message_command_uses_the_first_picture(
     data = png(400, 300)
     att = discord_api.attachment(discord_api.host_file("cat.png", data), size=len(data))
     target = discord_api.message_payload(content="look at my cat", attachments=[att])
-    inter = await discord_api.slash(
+    menu = await discord_api.slash(
         "Animate image", command_type=3, target_id=int(target["id"]), resolved={"messages": {target["id"]: target}}
     )
+    await discord_api.wait_for(lambda: menu.modal, what="the form")
+    inter = await discord_api.submit_modal(menu, "")  # the prompt is optional
     reply = await discord_api.wait_for(lambda: finished(discord_api, inter), what="the final reply")
     assert reply.title == "✅ Your video is ready"
     [body] = video_api.submits

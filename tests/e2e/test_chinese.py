@@ -65,6 +65,7 @@ def walk(options: list[dict[str, Any]]) -> list[dict[str, Any]]:
 async def test_a_chinese_moderator_and_member_read_chinese_everywhere(
     discord_api: FakeDiscord, video_api: FakeVideoAPI, make_bot, tmp_path
 ) -> None:
+    discord_api.guild_locale = "zh-CN"  # a Chinese server: its public buttons are Chinese too
     """Every text a zh-CN moderator or member sees — replies, refusals, settings, the log channel, command
     names — is Chinese, apart from names, numbers and model ids."""
     await make_bot()
@@ -168,4 +169,5 @@ async def test_a_mention_written_in_chinese_is_answered_in_chinese(
         what="the finished mention reply",
     )
     assert reply.title == "✅ 视频已生成" and "你的视频已生成" in (reply.content or "")
-    assert next(c["label"] for row in reply.components for c in row["components"]) == "重新生成"
+    # The buttons under a public message speak the server's language (English here), whoever asked.
+    assert next(c["label"] for row in reply.components for c in row["components"]) == "Re-roll"

@@ -56,7 +56,7 @@ async def test_a_zh_cn_member_gets_a_chinese_reply_and_commands_are_localised(
     assert titles[0].startswith("🎬 排队中") and titles[-1] == "✅ 视频已生成"
     assert "你的视频已生成" in (reply.content or "")
     labels = [c["label"] for row in reply.components for c in row["components"]]
-    assert labels == ["重新生成", "修改后重试", "删除", "举报"]
+    assert labels == ["Re-roll", "Edit & retry", "Delete", "Report"]  # a public message: the server's language
     blank = await discord_api.slash("video", prompt("\u200b"), locale="zh-CN")
     answer = await discord_api.wait_for(lambda: discord_api.reply_to(blank), what="a refusal")
     assert answer.content == "提示词是空的：请描述你想要的视频。"
@@ -145,8 +145,9 @@ async def test_buttons_work_after_a_restart_and_respect_who_pressed(
     assert video_api.submits[-1]["prompt"] == "a lighthouse in a storm"
 
     delete = await discord_api.press(reply, next(c for c in reply.custom_ids() if c.startswith("rb:del:")), user=owner)
+    question = await discord_api.wait_for(lambda: discord_api.reply_to(delete), what="are you sure?")
+    await discord_api.press(question, next(c for c in question.custom_ids() if c.startswith("rb:delok:")), user=owner)
     await discord_api.wait_for(lambda: reply.id not in discord_api.messages, what="the deletion")
-    await discord_api.wait_for(lambda: discord_api.reply_to(delete), what="the private confirmation")
 
 
 async def test_report_reaches_moderators_who_can_delete_and_block(

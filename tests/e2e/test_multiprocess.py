@@ -57,6 +57,7 @@ async def test_a_killed_process_jobs_are_finished_once_by_the_other(
         await wait_until(lambda: b.log().count("delivered (succeeded)") == 3, what="three deliveries by b")
         syncs = [r for r in discord_api.requests if r.method == "PUT" and r.path.endswith("/commands")]
         assert len(syncs) == 1
+        assert discord_api.invalid_bodies == []  # every body sent would pass Discord's own validation
     finally:
         await a.stop()
         await b.stop()

@@ -17,11 +17,13 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.standins.discord_spec import problems
 from tests.standins.ratelimits import RateLimiter
 from tests.standins.serve import serve
 from tests.standins.snowflake import snowflake
 
 ISO = "2026-01-01T00:00:00+00:00"
+PAYLOAD = web.RequestKey("payload", tuple[dict[str, Any], dict[str, bytes]])  # a body, once read
 MANAGE_GUILD = 1 << 5
 MEMBER_PERMS = (1 << 10) | (1 << 11) | (1 << 15) | (1 << 16) | (1 << 31)  # view, send, attach, history, app cmds
 
@@ -138,6 +140,7 @@ class FakeDiscord:
         self.forum_id = snowflake()  # a forum channel: each post in it is a thread
         self.threads: set[int] = set()  # threads and forum posts the bot may post in
         self.premium_tier = premium_tier
+        self.guild_locale = "en-US"  # the server's language (Server Settings → Community → primary language)
         self.token_ttl = token_ttl
         self.ack_deadline = ack_deadline
         self.messages: dict[int, Message] = {}
@@ -160,6 +163,7 @@ class FakeDiscord:
         self.dm_channels: dict[int, int] = {}  # DM channel id -> user id
         self.moderator_role_id = snowflake()  # a "Moderator" role with no special permissions of its own
         self.command_permissions: dict[int, list[dict[str, Any]]] = {}  # command or app id -> overrides
+        self.invalid_bodies: list[str] = []  # bodies Discord's spec rejects (each answered 400 / 50035)
 
     @property
     def commands(self) -> list[dict[str, Any]]:
@@ -220,6 +224,8 @@ class FakeDiscord:
         async def loop() -> Any:
             async with self._changed:
                 while not (value := predicate()):
+                    if self.invalid_bodies:  # fail the test that sent it now, not only at teardown
+                        raise AssertionError("the bot sent bodies Discord rejects:\n" + "\n".join(self.invalid_bodies))
                     await self._changed.wait()
                 return value
 
@@ -289,6 +295,7 @@ class FakeDiscord:
             "unavailable": False,
             "member_count": 1,
             "premium_tier": self.premium_tier,
+            "preferred_locale": self.guild_locale,
             "owner_id": "1",
             "features": [],
             "emojis": [],
@@ -381,7 +388,7 @@ class FakeDiscord:
         target_id: int | None = None,
         dm: bool = False,
         locale: str = "en-US",
-        guild_locale: str = "en-US",
+        guild_locale: str | None = None,
         kind: int = 2,
         message: Message | None = None,
         extra: dict[str, Any] | None = None,
@@ -430,7 +437,7 @@ class FakeDiscord:
             },
             "app_permissions": str(MEMBER_PERMS),
             "locale": locale,
-            "guild_locale": guild_locale,
+            "guild_locale": guild_locale or self.guild_locale,
             "entitlements": [],
             "authorizing_integration_owners": {"0": str(self.guild_id)},
             "context": 0,
@@ -639,6 +646,15 @@ class FakeDiscord:
                 return _json(
                     body, 429, headers={"Via": "1.1 google", **({"X-RateLimit-Global": "true"} if is_global else {})}
                 )
+        has_body = request.can_read_body
+        payload, files = await _read_payload(request)
+        request[PAYLOAD] = (payload, files)  # read once: a multipart stream cannot be read twice
+        invalid = problems(request.method, path, payload) if has_body else []
+        if invalid:
+            self.invalid_bodies += invalid
+            record.status = 400
+            await self._notify()
+            return _json({"code": 50035, "message": "Invalid Form Body", "errors": {"_errors": invalid}}, 400)
         response = await self._route(request, path.split("/")[1:], record)
         response.headers.update(headers)
         record.status = response.status
@@ -788,6 +804,9 @@ class FakeDiscord:
         inter.acked_at, inter.callback = now, payload
         kind = payload["type"]
         data = payload.get("data") or {}
+        if kind == 9 and inter.source_message_id is None:  # a command answered with a modal: no message yet
+            inter.modal = data
+            return _json({"interaction": {"id": str(inter.id), "type": 2}, "resource": {"type": kind}})
         if kind in (6, 7, 9) and inter.source_message_id is not None:  # components: update, or open a modal
             source = self.messages.get(inter.source_message_id)
             if kind == 7 and source is not None:
@@ -944,6 +963,8 @@ class FakeDiscord:
 
 
 async def _read_payload(request: web.Request) -> tuple[dict[str, Any], dict[str, bytes]]:
+    if PAYLOAD in request:
+        return request[PAYLOAD]
     files: dict[str, bytes] = {}
     if request.content_type.startswith("multipart/"):
         payload: dict[str, Any] = {}
