@@ -54,6 +54,7 @@ class Services:
     jobs: JobService
     runner: Runner
     notifier: DiscordNotifier
+    spending: SpendingPolicy  # prices: the server's, else the catalogue's, else PRICE_PER_VIDEO
 
 
 class ReelBot(commands.AutoShardedBot):
@@ -100,7 +101,9 @@ class ReelBot(commands.AutoShardedBot):
         )
         notifier = DiscordNotifier(self, self._session, self._store)
         modlog = DiscordModLog(self, self._store)
-        client = CogVideoClient(self._session, base_url=s.video_api_base, api_key=s.video_api_key)
+        client = CogVideoClient(
+            self._session, base_url=s.video_api_base, api_key=s.video_api_key, watermark=s.video_watermark
+        )
         runner = Runner(
             self._store,
             client,
@@ -118,7 +121,7 @@ class ReelBot(commands.AutoShardedBot):
             ),
         )
         jobs = JobService(self._store, policy, deadline_s=s.job_deadline_seconds, wake=runner.wake, modlog=modlog)
-        self.services = Services(s, self._session, self._store, jobs, runner, notifier)
+        self.services = Services(s, self._session, self._store, jobs, runner, notifier, policy)
         self.tree.on_error = on_tree_error  # type: ignore[method-assign]
         await self.tree.set_translator(CatalogTranslator())
         self.add_dynamic_items(*DYNAMIC_ITEMS)

@@ -80,7 +80,12 @@ async def run_try(settings: Settings, req: TryRequest, *, write: Callable[[str],
     notifier = ConsoleNotifier(req.out, write)
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120, sock_connect=10)) as session:
-            client = CogVideoClient(session, base_url=settings.video_api_base, api_key=settings.video_api_key)
+            client = CogVideoClient(
+                session,
+                base_url=settings.video_api_base,
+                api_key=settings.video_api_key,
+                watermark=settings.video_watermark,
+            )
             runner = Runner(
                 store,
                 client,

@@ -7,7 +7,7 @@ Shared by the slash commands, the message command and the result buttons (re-rol
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import discord
@@ -16,8 +16,9 @@ from bot.errors import NotInGuild, UserFacingError
 from bot.jobs.service import JobRequest
 from bot.media import check_declared, download_image, normalise_image
 from bot.models import Delivery, VideoOptions
+from bot.moderation.policy import model_for
 from bot.moderation.prompts import clean_prompt
-from bot.provider.options import validate_options
+from bot.provider.options import pack_images, unpack_images, validate_options
 from bot.ui.i18n import language
 from bot.ui.replies import refuse
 from bot.ui.text import refusal
@@ -85,11 +86,18 @@ async def start_from_interaction(
     prompt: str,
     options: VideoOptions,
     picture: Picture | None = None,
+    last_picture: Picture | None = None,
     image: str | None = None,
     parent_id: str | None = None,
 ) -> None:
-    """Check, acknowledge, then create the job behind a public live reply."""
-    kind = "image" if picture is not None or image is not None else "text"
+    """Check, acknowledge, then create the job behind a public live reply.
+
+    ``options.model`` empty means the member did not pick one: the server's default applies.
+    ``last_picture`` (with ``picture``) asks for a first-and-last-frame video.
+    """
+    pictures = [p for p in (picture, last_picture) if p is not None]
+    count = len(pictures) if image is None else len(unpack_images(image))
+    kind = "image" if count else "text"
     lang = language(interaction.locale)
     placeholder = Delivery(
         guild_id=interaction.guild_id or 0,
@@ -100,10 +108,19 @@ async def start_from_interaction(
     try:
         if interaction.guild_id is None:
             raise NotInGuild
+        if not options.model:
+            policy = await services.jobs.policy(interaction.guild_id)
+            model = model_for(
+                policy,
+                fallback=services.settings.video_model,
+                pictures=count,
+                base_url=services.settings.video_api_base,
+            )
+            options = replace(options, model=model)
         clean_prompt(prompt, required=kind == "text")
-        validate_options(options)
-        if picture is not None:
-            check_declared(picture.content_type, picture.size)
+        validate_options(options, pictures=count)
+        for each in pictures:
+            check_declared(each.content_type, each.size)
         await services.jobs.precheck(
             job_request(interaction, prompt=prompt, options=options, kind=kind, delivery=placeholder)
         )
@@ -121,8 +138,10 @@ async def start_from_interaction(
         upload_limit=guild.filesize_limit if guild else DEFAULT_UPLOAD_LIMIT,
     )  # fmt: skip
     try:
-        if picture is not None:
-            image = await normalise_image(await download_image(services.session, picture.url))
+        if pictures:  # both go through the same intake: download at once, Pillow, ≤ 5 MB, base64
+            image = pack_images(
+                [await normalise_image(await download_image(services.session, p.url)) for p in pictures]
+            )
         job = await services.jobs.request(
             job_request(
                 interaction,

@@ -55,6 +55,10 @@ def refusal(err: UserFacingError, locale: str | None = None) -> str:
         return t("refusal.prompt_empty", locale)
     if isinstance(err, InvalidOptions):
         allowed = t("refusal.allowed_values", locale, values=", ".join(err.allowed)) if err.allowed else ""
+        if err.option == "images":
+            return _pictures(err, locale)
+        if err.option == "start_end_quality":
+            return t("refusal.start_end_quality", locale, model=err.model)
         if err.option == "model":
             return t("refusal.model_unknown", locale, value=err.value, allowed=allowed)
         if not err.allowed:
@@ -83,8 +87,27 @@ def refusal(err: UserFacingError, locale: str | None = None) -> str:
     return t("refusal.generic", locale)
 
 
+def _pictures(err: InvalidOptions, locale: str | None) -> str:
+    """Say why the model cannot use this many pictures (``err.allowed`` holds its modes)."""
+    count = int(str(err.value))
+    if count == 0:
+        return t("refusal.images_none", locale, model=err.model)
+    if "text" in err.allowed and len(err.allowed) == 1:
+        return t("refusal.images_text_only", locale, model=err.model)
+    if count == 1 and "start_end" in err.allowed:
+        return t("refusal.images_needs_two", locale, model=err.model)
+    if count == 2:
+        return t("refusal.images_two", locale, model=err.model)
+    return t("refusal.images_too_many", locale, model=err.model, count=count)
+
+
 def _rule(err: Refused, locale: str | None) -> str:
     d = err.detail
+    if err.rule == "model":
+        models = ", ".join(f"`{m}`" for m in d.get("models", ()))  # type: ignore[attr-defined]
+        return t("refusal.model", locale, model=d.get("model"), models=models)
+    if err.rule == "option_forbidden":
+        return t("refusal.option_forbidden", locale, option=d.get("option"))
     if err.rule == "blocked":
         return t("refusal.blocked", locale, reason=d.get("reason") or "—")
     if err.rule == "channel":

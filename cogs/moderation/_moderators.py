@@ -7,17 +7,16 @@ from typing import Literal
 
 import discord
 from discord import app_commands
-from discord.app_commands import Choice
 from discord.ext import commands
 
 from bot.app import ReelBot, Services
 from bot.models import GuildPolicy, credits_to_micros, format_credits
 from bot.moderation.policy import validate_pattern
-from bot.provider.options import MODELS
 from bot.spending.budget import utc_day, utc_month
 from bot.ui.i18n import language, t
 from bot.ui.intake import is_moderator
 from bot.ui.replies import say_privately
+from cogs.moderation._models import ModelCommands, _model_names
 from cogs.moderation._reports import ReportCommands
 
 AmountError = (ValueError, ArithmeticError)
@@ -37,7 +36,11 @@ def _ids(items: tuple[int, ...], fmt: str, lang: str) -> str:
 @app_commands.default_permissions(manage_guild=True)
 @app_commands.guild_only()
 class Moderators(
-    ReportCommands, commands.GroupCog, group_name="reelbot-mod", group_description="Moderate reelbot in this server"
+    ReportCommands,
+    ModelCommands,
+    commands.GroupCog,
+    group_name="reelbot-mod",
+    group_description="Moderate reelbot in this server",
 ):
     """Commands for moderators (Manage Server by default)."""
 
@@ -83,7 +86,9 @@ class Moderators(
             if policy.monthly_budget is not None
             else t("mod.budget_no_month", lang)
         )
-        prices = ", ".join(f"{m} {format_credits(policy.prices.get(m, spending.price))}" for m in MODELS)
+        settings = self.services.settings
+        names = [m.name for m in settings.catalogue.offered(settings.video_api_base)]
+        prices = ", ".join(f"{m} {format_credits(spending.price_for(policy, m))}" for m in names)
         return t(
             "mod.budget_show",
             lang,
@@ -140,10 +145,15 @@ class Moderators(
 
     @app_commands.command(name="price", description="Set the price of one model in this server")
     @app_commands.describe(model="The model", amount="Credits per video, or 'default'")
-    @app_commands.choices(model=[Choice(name=m, value=m) for m in MODELS])
-    async def price(self, interaction: discord.Interaction, model: Choice[str], amount: str) -> None:
+    @app_commands.autocomplete(model=_model_names)
+    async def price(self, interaction: discord.Interaction, model: str, amount: str) -> None:
         """Set what one video with a model costs here."""
         policy, lang = await self._policy(interaction)
+        catalogue = self.services.settings.catalogue
+        if catalogue.get(model) is None:
+            listed = ", ".join(f"`{n}`" for n in catalogue.models)
+            await say_privately(interaction, t("mod.model_unknown", lang, value=model[:40], models=listed))
+            return
         try:
             value = _amount(amount)
         except AmountError:
@@ -151,10 +161,10 @@ class Moderators(
                 interaction, t("mod.not_amount", lang, value=discord.utils.escape_markdown(amount[:40]))
             )
             return
-        prices = {k: v for k, v in policy.prices.items() if k != model.value}
+        prices = {k: v for k, v in policy.prices.items() if k != model}
         if value is not None:
-            prices[model.value] = value
-        policy = await self._save(interaction, f"the price of {model.value}", prices=prices)
+            prices[model] = value
+        policy = await self._save(interaction, f"the price of {model}", prices=prices)
         await say_privately(
             interaction, t("mod.saved", lang, summary=await self._budget_now(interaction, policy, lang))
         )

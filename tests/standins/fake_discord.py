@@ -351,7 +351,7 @@ class FakeDiscord:
         token = f"interaction-token-{iid}-{'x' * 40}"
         author = user or self.user()
         data: dict[str, Any] = (
-            {"id": str(self._command_id(name)), "name": name, "type": command_type} if kind == 2 else {}
+            {"id": str(self._command_id(name)), "name": name, "type": command_type} if kind in (2, 4) else {}
         )
         if options:
             data["options"] = options
