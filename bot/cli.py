@@ -155,8 +155,10 @@ def _confirm_spending(settings: Settings, args: argparse.Namespace) -> int | Non
         print(f"reelbot: {args.image} is not a file.", file=sys.stderr)
         return 2
     options = _try_options(settings, args)
+    spec = settings.catalogue.get(options.model)
+    price = spec.price if spec is not None and spec.price is not None else settings.price_per_video
     print(
-        f"This makes one {options.summary()} video and spends about {format_credits(settings.price_per_video)} "
+        f"This makes one {options.summary()} video and spends about {format_credits(price)} "
         f"credits on your provider account ({settings.video_api_base})."
     )
     if args.yes:

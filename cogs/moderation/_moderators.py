@@ -368,5 +368,9 @@ class Moderators(
             f"approval: {'on' if policy.approval else 'off'} ({policy.approval_expire_h:g} h)",
             f"log channel: {f'<#{policy.log_channel}>' if policy.log_channel else t('mod.none', lang)}",
             f"blocked members: {len(policy.blocked)} · blocklist entries: {len(policy.blocklist)}",
+            (
+                f"models: {', '.join(policy.models) or 'all'} · default: {policy.default_model or 'VIDEO_MODEL'}"
+                f" · expensive options off: {', '.join(policy.forbidden) or t('mod.none', lang)}"
+            ),
         ]
         return "\n".join(lines)

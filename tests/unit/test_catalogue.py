@@ -174,3 +174,14 @@ def test_a_server_limits_models_and_expensive_options() -> None:
     # No model picked: the server's default if it fits, else the first allowed one that takes a picture.
     assert model_for(policy.replace(default_model="viduq1-text"), fallback="cogvideox-3", pictures=0) == "viduq1-text"
     assert model_for(policy.replace(default_model="viduq1-text"), fallback="cogvideox-3", pictures=1) == "cogvideox-2"
+
+
+def test_doctor_says_when_the_default_model_is_not_served_by_the_base() -> None:
+    from bot.doctor import _model_served
+
+    zai = load_settings({**BASE, "VIDEO_API_BASE": "https://api.z.ai/api"}, env_file=None)
+    check = _model_served(zai)  # cogvideox-2 is not on api.z.ai
+    assert not check.ok and "VIDEO_MODEL=cogvideox-2 is not served by https://api.z.ai/api" in check.what
+    assert _model_served(
+        load_settings({**BASE, "VIDEO_MODEL": "cogvideox-3", "VIDEO_API_BASE": "https://api.z.ai/api"}, env_file=None)
+    ).ok
