@@ -17,9 +17,11 @@ import cogs
 from bot.config import DEFAULT_DISCORD_API_BASE, Settings
 from bot.errors import ConfigError
 from bot.health import HealthChecks, HealthServer
+from bot.jobs.enhance import PromptEnhancer
 from bot.jobs.runner import Runner, RunnerSettings, default_owner
 from bot.jobs.service import JobService
 from bot.metrics import DISCORD_429
+from bot.provider.chat import ChatClient
 from bot.provider.client import CogVideoClient
 from bot.spending.budget import SpendingPolicy
 from bot.store import SqlStore, open_store
@@ -55,6 +57,7 @@ class Services:
     runner: Runner
     notifier: DiscordNotifier
     spending: SpendingPolicy  # prices: the server's, else the catalogue's, else PRICE_PER_VIDEO
+    enhancer: PromptEnhancer  # ✨ Enhance (off when the operator says so)
 
 
 class ReelBot(commands.AutoShardedBot):
@@ -121,7 +124,16 @@ class ReelBot(commands.AutoShardedBot):
             ),
         )
         jobs = JobService(self._store, policy, deadline_s=s.job_deadline_seconds, wake=runner.wake, modlog=modlog)
-        self.services = Services(s, self._session, self._store, jobs, runner, notifier, policy)
+        chat = (
+            ChatClient(
+                self._session, base_url=s.chat_api_base, api_key=s.video_api_key, model=s.catalogue.chat_model,
+                max_tokens=s.catalogue.chat_max_tokens, timeout_s=s.enhance_timeout_seconds,
+            )
+            if s.enhance
+            else None
+        )  # fmt: skip
+        enhancer = PromptEnhancer(chat, per_hour=s.enhance_per_hour)
+        self.services = Services(s, self._session, self._store, jobs, runner, notifier, policy, enhancer)
         self.tree.on_error = on_tree_error  # type: ignore[method-assign]
         await self.tree.set_translator(CatalogTranslator())
         self.add_dynamic_items(*DYNAMIC_ITEMS)

@@ -48,6 +48,10 @@ class Settings:
     shard_ids: tuple[int, ...] | None = None
     models_file: Path | None = None
     video_watermark: bool | None = None  # None: the provider's default (on)
+    enhance: bool = True  # ✨ Enhance (the chat model rewrites prompts); false turns it off
+    chat_api_base: str = DEFAULT_VIDEO_API_BASE  # where the chat model is served (default: VIDEO_API_BASE)
+    enhance_per_hour: int = 5
+    enhance_timeout_seconds: float = 20.0
 
     @property
     def catalogue(self) -> Catalogue:
@@ -204,6 +208,10 @@ def load_settings(env: Mapping[str, str] | None = None, *, env_file: str | None 
         metrics_host=r.raw("METRICS_HOST") or "127.0.0.1",
         models_file=models_file,
         video_watermark=r.flag("VIDEO_WATERMARK") if r.raw("VIDEO_WATERMARK") else None,
+        enhance=r.flag("ENHANCE") if r.raw("ENHANCE") else True,
+        chat_api_base=r.url("CHAT_API_BASE", r.url("VIDEO_API_BASE", DEFAULT_VIDEO_API_BASE)),
+        enhance_per_hour=r.integer("ENHANCE_PER_HOUR", 5, minimum=1),
+        enhance_timeout_seconds=r.seconds("ENHANCE_TIMEOUT_SECONDS", 20.0),
     )
 
 

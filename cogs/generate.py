@@ -21,6 +21,7 @@ from bot.models import Delivery, VideoOptions
 from bot.moderation.policy import model_for
 from bot.moderation.prompts import clean_prompt
 from bot.ui.choices import model_choices, models_for, option_choices
+from bot.ui.enhance import start_enhanced
 from bot.ui.i18n import language, t
 from bot.ui.intake import Picture, is_moderator, start_from_interaction
 from bot.ui.replies import refuse
@@ -40,6 +41,7 @@ OPTION_HELP = {
     "style": "Vidu Q1 text: general or anime",
     "aspect_ratio": "Vidu: the shape of the video (default 16:9)",
     "movement_amplitude": "Vidu: how much things move (default auto)",
+    "enhance": "Rewrite your prompt in more detail first (free; you choose before anything is spent)",
 }
 _OPTIONS = ("size", "duration", "fps", "quality", "style", "aspect_ratio", "movement_amplitude")
 
@@ -172,13 +174,15 @@ class Generate(commands.Cog):
         style: str | None = None,
         aspect_ratio: str | None = None,
         movement_amplitude: str | None = None,
+        enhance: bool = False,
     ) -> None:
         """Make a short video from a text prompt."""
         options = _options(
             model, with_audio, size=size, duration=duration, fps=fps, quality=quality, style=style,
             aspect_ratio=aspect_ratio, movement_amplitude=movement_amplitude,
         )  # fmt: skip
-        await start_from_interaction(interaction, self.services, prompt=prompt, options=options)
+        start = start_enhanced if enhance else start_from_interaction
+        await start(interaction, self.services, prompt=prompt, options=options)
 
     @app_commands.command(name="animate", description="Bring a picture to life as a short video")
     @app_commands.guild_only()
@@ -204,6 +208,7 @@ class Generate(commands.Cog):
         style: str | None = None,
         aspect_ratio: str | None = None,
         movement_amplitude: str | None = None,
+        enhance: bool = False,
     ) -> None:
         """Bring a picture to life as a short video (or move from one picture to another)."""
         options = _options(
@@ -216,9 +221,8 @@ class Generate(commands.Cog):
             if last_image is not None
             else None
         )
-        await start_from_interaction(
-            interaction, self.services, prompt=prompt or "", options=options, picture=first, last_picture=last
-        )
+        start = start_enhanced if enhance and prompt else start_from_interaction
+        await start(interaction, self.services, prompt=prompt or "", options=options, picture=first, last_picture=last)
 
     async def animate_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
         """Animate the first picture of a message (Apps → Animate image)."""

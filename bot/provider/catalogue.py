@@ -98,6 +98,8 @@ class Catalogue:
 
     models: Mapping[str, ModelSpec]
     expensive: Mapping[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    chat_model: str = "glm-4-flash"  # the [chat] table: the model behind Enhance
+    chat_max_tokens: int = 400
 
     def get(self, name: str) -> ModelSpec | None:
         """Return the model called ``name``, or None."""
@@ -282,7 +284,7 @@ def _parse(name: str, text: str, problems: list[str]) -> _Source | None:
         problems.append(f"{name}: not valid TOML: {exc}")
         return None
     for key in data:
-        if key not in {"schema", "models", "expensive"}:
+        if key not in {"schema", "models", "expensive", "chat"}:
             problems.append(
                 f'{_Source(name, text, data).line((), key)}: unknown top-level key {key!r}; use [models."name"]'
             )
@@ -329,6 +331,18 @@ def load(operator_file: Path | None = None, *, operator_label: str = "MODELS_FIL
                 problems.append(f"{where}: expensive.{name} needs option (one of {', '.join(OPTION_NAMES)}) and values")
                 continue
             expensive[name] = (option, tuple(_text(v) for v in values))
+    chat: dict[str, Any] = {}
+    for source in (s for s in sources if s is not None):
+        table = source.data.get("chat") or {}
+        for key, value in table.items() if isinstance(table, dict) else ():
+            ok = (key == "model" and isinstance(value, str) and value) or (
+                key == "max_tokens" and isinstance(value, int) and not isinstance(value, bool) and value > 0
+            )
+            if not ok:
+                where = source.line(("chat",), key)
+                problems.append(f'{where}: chat.{key} must be model = "name" or max_tokens = 400')
+                continue
+            chat[key] = value
     models = {}
     for name, fields in merged.items():
         spec = _build(name, fields, problems)
@@ -336,7 +350,9 @@ def load(operator_file: Path | None = None, *, operator_label: str = "MODELS_FIL
             models[name] = spec
     if problems:
         raise CatalogueError(problems)
-    return Catalogue(models, expensive)
+    return Catalogue(
+        models, expensive, chat_model=chat.get("model", "glm-4-flash"), chat_max_tokens=chat.get("max_tokens", 400)
+    )
 
 
 def _build(name: str, fields: dict[str, tuple[object, _Source]], problems: list[str]) -> ModelSpec | None:

@@ -79,6 +79,44 @@ def job_request(
     )
 
 
+async def check_request(
+    interaction: discord.Interaction,
+    services: Services,
+    *,
+    prompt: str,
+    options: VideoOptions,
+    pictures: list[Picture],
+    count: int,
+) -> VideoOptions:
+    """Run the cheap, local checks (nothing slow, nothing spent); return the options with the model chosen.
+
+    Raises:
+        UserFacingError: the reason to show the member privately.
+    """
+    if interaction.guild_id is None:
+        raise NotInGuild
+    if not options.model:
+        policy = await services.jobs.policy(interaction.guild_id)
+        settings = services.settings
+        model = model_for(policy, fallback=settings.video_model, pictures=count, base_url=settings.video_api_base)
+        options = replace(options, model=model)
+    clean_prompt(prompt, required=count == 0)
+    validate_options(options, pictures=count)
+    for each in pictures:
+        check_declared(each.content_type, each.size)
+    placeholder = Delivery(
+        guild_id=interaction.guild_id,
+        channel_id=interaction.channel_id or 0,
+        message_id=0,
+        application_id=interaction.application_id,
+    )
+    kind = "image" if count else "text"
+    await services.jobs.precheck(
+        job_request(interaction, prompt=prompt, options=options, kind=kind, delivery=placeholder)
+    )
+    return options
+
+
 async def start_from_interaction(
     interaction: discord.Interaction,
     services: Services,
@@ -99,34 +137,14 @@ async def start_from_interaction(
     count = len(pictures) if image is None else len(unpack_images(image))
     kind = "image" if count else "text"
     lang = language(interaction.locale)
-    placeholder = Delivery(
-        guild_id=interaction.guild_id or 0,
-        channel_id=interaction.channel_id or 0,
-        message_id=0,
-        application_id=interaction.application_id,
-    )
     try:
-        if interaction.guild_id is None:
-            raise NotInGuild
-        if not options.model:
-            policy = await services.jobs.policy(interaction.guild_id)
-            model = model_for(
-                policy,
-                fallback=services.settings.video_model,
-                pictures=count,
-                base_url=services.settings.video_api_base,
-            )
-            options = replace(options, model=model)
-        clean_prompt(prompt, required=kind == "text")
-        validate_options(options, pictures=count)
-        for each in pictures:
-            check_declared(each.content_type, each.size)
-        await services.jobs.precheck(
-            job_request(interaction, prompt=prompt, options=options, kind=kind, delivery=placeholder)
+        options = await check_request(
+            interaction, services, prompt=prompt, options=options, pictures=pictures, count=count
         )
     except UserFacingError as err:
         await refuse(interaction, err, services.jobs.modlog)
         return
+    assert interaction.guild_id is not None  # check_request refused DMs
     # Everything above is local and quick; the 3-second acknowledgement comes now.
     callback = await interaction.response.defer(thinking=True)
     message_id = callback.message_id if callback and callback.message_id else (await interaction.original_response()).id

@@ -156,6 +156,7 @@ class FakeVideoAPI:
     duration_fn: Any = None  # () -> seconds, to draw each task's duration (benchmarks); else ``duration``
     big_size: int = 11 * 1024 * 1024  # the size of a "[big]" video
     downloads: int = 0
+    chats: list[dict[str, Any]] = field(default_factory=list)  # chat/completions bodies (✨ Enhance)
     file_failures: int = 0  # the next N video downloads answer 403 (an expired signed URL)
     base: str = ""
     _ids: Any = field(default_factory=lambda: itertools.count(8868902201637896192))
@@ -166,6 +167,7 @@ class FakeVideoAPI:
         app.router.add_post("/api/paas/v4/videos/generations", self._submit)
         app.router.add_get("/api/paas/v4/async-result/{id}", self._result)
         app.router.add_get("/files/{name}", self._file)
+        app.router.add_post("/api/paas/v4/chat/completions", self._chat)
         self._runner, self.base = await serve(app)
         return self.base
 
@@ -246,6 +248,24 @@ class FakeVideoAPI:
                     {"url": f"{self.base}/files/{name}", "cover_image_url": f"{self.base}/files/cover.png"}
                 ]
         return web.Response(text=json.dumps(body), content_type="application/json")
+
+    async def _chat(self, request: web.Request) -> web.Response:
+        """glm-4-flash: "[chat-fail]" in the prompt → 500; "[chat-slow]" → answers after 3 s."""
+        if not self._auth_ok(request):
+            return web.json_response(
+                {"error": {"code": "1002", "message": "Authorization Token is invalid"}}, status=401
+            )
+        body = await request.json()
+        self.chats.append(body)
+        said = str(body["messages"][-1]["content"])
+        if "[chat-fail]" in said:
+            return web.json_response({"error": {"code": "500", "message": "internal error"}}, status=500)
+        if "[chat-slow]" in said:
+            await asyncio.sleep(3)
+        answer = f"A cinematic shot of {said}, golden evening light, slow dolly-in, shallow depth of field"
+        return web.json_response(
+            {"model": body.get("model"), "choices": [{"index": 0, "message": {"role": "assistant", "content": answer}}]}
+        )
 
     async def _file(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]
