@@ -54,6 +54,7 @@ class VideoOptions:
     style: str | None = None  # the Vidu options (see bot/provider/catalogue.toml)
     aspect_ratio: str | None = None
     movement_amplitude: str | None = None
+    continues: str | None = None  # Extend: the link of the clip this one continues (never sent to the provider)
 
     def extras(self) -> dict[str, str]:
         """Return the Vidu options that were chosen."""

@@ -1,7 +1,7 @@
 """Buttons that keep working after restarts and days later: discord.py DynamicItems whose short
 custom ids (``rb:<action>:<job id>``) carry everything needed to act.
 
-On a finished video: Re-roll, Edit & retry, Delete, Report. While queued or awaiting approval:
+On a finished video: Re-roll, Edit & retry, Extend, Delete, Report. While queued or awaiting approval:
 Cancel. In the log channel: Approve / Reject, and for reports Delete video / Block requester.
 """
 
@@ -58,6 +58,7 @@ async def _job_for(interaction: discord.Interaction, job_id: str, *, requester_o
 _STYLES = {
     "reroll": discord.ButtonStyle.primary,
     "edit": discord.ButtonStyle.secondary,
+    "extend": discord.ButtonStyle.secondary,
     "del": discord.ButtonStyle.secondary,
     "report": discord.ButtonStyle.danger,
     "cancel": discord.ButtonStyle.secondary,
@@ -69,6 +70,7 @@ _STYLES = {
 _LABELS = {
     "reroll": "button.reroll",
     "edit": "button.edit",
+    "extend": "button.extend",
     "del": "button.delete",
     "report": "button.report",
     "cancel": "button.cancel",
@@ -98,9 +100,9 @@ class _JobButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=_TEMPL
 
     async def callback(self, interaction: discord.Interaction) -> None:
         """Dispatch to the action's handler."""
-        from bot.ui import button_actions
+        from bot.ui import button_actions, extend
 
-        handler = getattr(button_actions, f"on_{self.action}", None)
+        handler = getattr(button_actions, f"on_{self.action}", None) or getattr(extend, f"on_{self.action}", None)
         if handler is None:
             await _private(interaction, "button.gone")
             return
@@ -120,8 +122,8 @@ def waiting_view(job: Job) -> discord.ui.View:
 
 
 def result_view(job: Job) -> discord.ui.View:
-    """Re-roll, Edit & retry, Delete, Report, under a finished video."""
-    return _view(job, "reroll", "edit", "del", "report")
+    """Re-roll, Edit & retry, Extend, Delete, Report, under a finished video."""
+    return _view(job, "reroll", "edit", "extend", "del", "report")
 
 
 def retry_view(job: Job) -> discord.ui.View:

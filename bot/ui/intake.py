@@ -14,7 +14,7 @@ import discord
 
 from bot.errors import NotInGuild, UserFacingError
 from bot.jobs.service import JobRequest
-from bot.media import check_declared, download_image, normalise_image
+from bot.media import check_declared, download_image, last_frame, normalise_image
 from bot.models import Delivery, VideoOptions
 from bot.moderation.policy import model_for
 from bot.moderation.prompts import clean_prompt
@@ -126,15 +126,18 @@ async def start_from_interaction(
     picture: Picture | None = None,
     last_picture: Picture | None = None,
     image: str | None = None,
+    frame_of: str | None = None,
     parent_id: str | None = None,
 ) -> None:
     """Check, acknowledge, then create the job behind a public live reply.
 
     ``options.model`` empty means the member did not pick one: the server's default applies.
-    ``last_picture`` (with ``picture``) asks for a first-and-last-frame video.
+    ``last_picture`` (with ``picture``) asks for a first-and-last-frame video. ``frame_of`` (Extend):
+    the URL of a clip whose last frame becomes the picture.
     """
     pictures = [p for p in (picture, last_picture) if p is not None]
     count = len(pictures) if image is None else len(unpack_images(image))
+    count = 1 if frame_of is not None else count
     kind = "image" if count else "text"
     lang = language(interaction.locale)
     try:
@@ -156,6 +159,8 @@ async def start_from_interaction(
         upload_limit=guild.filesize_limit if guild else DEFAULT_UPLOAD_LIMIT,
     )  # fmt: skip
     try:
+        if frame_of is not None:  # Extend: the clip's last frame, through the same picture intake
+            image = await last_frame(services.session, frame_of)
         if pictures:  # both go through the same intake: download at once, Pillow, ≤ 5 MB, base64
             image = pack_images(
                 [await normalise_image(await download_image(services.session, p.url)) for p in pictures]

@@ -42,6 +42,8 @@ def _base(job: Job, title: str, colour: str) -> discord.Embed:
     embed = discord.Embed(title=title, colour=_COLOURS[colour], description=_quote(job))
     embed.add_field(name=t("job.requested_by", lang), value=f"<@{job.user_id}>", inline=True)
     embed.add_field(name=t("job.settings", lang), value=job.options.summary(), inline=True)
+    if job.options.continues:  # Extend: link the clip this one continues
+        embed.add_field(name=t("job.continues", lang), value=job.options.continues, inline=False)
     embed.set_footer(text=t("job.footer", lang, id=job.id))
     return embed
 

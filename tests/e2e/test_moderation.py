@@ -55,7 +55,7 @@ async def test_a_zh_cn_member_gets_a_chinese_reply_and_commands_are_localised(
     assert titles[0].startswith("🎬 排队中") and titles[-1] == "✅ 你的视频好了"
     assert "你的视频好了" in (reply.content or "")
     labels = [c["label"] for row in reply.components for c in row["components"]]
-    assert labels == ["重新生成", "修改后重试", "删除", "举报"]
+    assert labels == ["重新生成", "修改后重试", "续写", "删除", "举报"]
     blank = await discord_api.slash("video", prompt("\u200b"), locale="zh-CN")
     answer = await discord_api.wait_for(lambda: discord_api.reply_to(blank), what="a refusal")
     assert answer.content == "请描述你想要的视频：提示词是空的。"
