@@ -9,20 +9,24 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from bot.models import credits_to_micros
+from bot.provider.catalogue_fields import (
+    EXTRA_OPTIONS,
+    FIELDS,
+    MODES,
+    OPTION_NAMES,
+    PICTURES_NEEDED,
+    Bad,
+    ImageLimits,
+)
 
-MODES = ("text", "image", "start_end", "reference")
-EXTRA_OPTIONS = ("style", "aspect_ratio", "movement_amplitude")  # the Vidu fields of videos.generations
-OPTION_NAMES = ("size", "duration", "fps", "quality", "with_audio", *EXTRA_OPTIONS)
-_PICTURES_NEEDED = {"text": 0, "image": 1, "start_end": 2, "reference": 1}
-_SIZE = re.compile(r"^[1-9][0-9]{2,4}x[1-9][0-9]{2,4}$")
+__all__ = ["EXTRA_OPTIONS", "MODES", "OPTION_NAMES", "Catalogue", "CatalogueError", "ImageLimits", "ModelSpec"]
 
 
 class CatalogueError(ValueError):
@@ -31,15 +35,6 @@ class CatalogueError(ValueError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__("\n".join(problems))
-
-
-@dataclass(frozen=True)
-class ImageLimits:
-    """How many pictures a model takes, in which formats, and how large."""
-
-    max: int = 0
-    formats: tuple[str, ...] = ()
-    max_mb: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -58,7 +53,7 @@ class ModelSpec:
     watermark: bool = False
     extras: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     defaults: Mapping[str, object] = field(default_factory=dict)
-    images: ImageLimits = ImageLimits()
+    images: ImageLimits = field(default_factory=ImageLimits)
     price: int | None = None  # micro-credits; None: the operator's PRICE_PER_VIDEO
     list_price: str = ""
     prior_s: float = 120.0
@@ -82,7 +77,7 @@ class ModelSpec:
         if pictures > self.images.max:
             return None
         for mode in ("text", "image", "start_end") if pictures < 3 else ():
-            if mode in self.modes and _PICTURES_NEEDED[mode] == pictures:
+            if mode in self.modes and PICTURES_NEEDED[mode] == pictures:
                 return mode
         return "reference" if "reference" in self.modes and pictures >= 1 else None
 
@@ -126,118 +121,6 @@ class Catalogue:
 
 def _text(value: object) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
-
-
-# -- loading --------------------------------------------------------------------------------------
-
-
-class _Bad(ValueError):
-    """One field's value is wrong; the message says what it should be."""
-
-
-def _words(value: object) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise _Bad('must be a list of words in quotes, e.g. ["speed", "quality"]')
-    return tuple(value)
-
-
-def _numbers(value: object) -> tuple[int, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value):
-        raise _Bad("must be a list of whole numbers above 0, e.g. [5, 10]")
-    return tuple(value)
-
-
-def _sizes(value: object) -> tuple[str, ...]:
-    sizes = _words(value) if value != [] else ()
-    for size in sizes:
-        if not _SIZE.match(size):
-            raise _Bad(f'"{size}" is not WIDTHxHEIGHT, e.g. "1920x1080"')
-    return sizes
-
-
-def _flag(value: object) -> bool:
-    if not isinstance(value, bool):
-        raise _Bad("must be true or false")
-    return value
-
-
-def _modes(value: object) -> tuple[str, ...]:
-    modes = _words(value)
-    wrong = [m for m in modes if m not in MODES]
-    if not modes or wrong:
-        raise _Bad(f"must name one or more of {', '.join(MODES)}" + (f" (not {wrong[0]})" if wrong else ""))
-    return modes
-
-
-def _extras(value: object) -> dict[str, tuple[str, ...]]:
-    if not isinstance(value, dict):
-        raise _Bad("must be a table of option = [values]")
-    wrong = [k for k in value if k not in EXTRA_OPTIONS]
-    if wrong:
-        raise _Bad(f"{wrong[0]} is not an option reelbot can offer; use {', '.join(EXTRA_OPTIONS)}")
-    return {k: _words(v) for k, v in value.items()}
-
-
-def _defaults(value: object) -> dict[str, object]:
-    if not isinstance(value, dict):
-        raise _Bad("must be a table of option = value")
-    wrong = [k for k in value if k not in OPTION_NAMES]
-    if wrong:
-        raise _Bad(f"{wrong[0]} is not an option; use {', '.join(OPTION_NAMES)}")
-    return dict(value)
-
-
-def _images(value: object) -> ImageLimits:
-    if not isinstance(value, dict) or set(value) - {"max", "formats", "max_mb"}:
-        raise _Bad('must be a table like { max = 1, formats = ["png", "jpeg"], max_mb = 5 }')
-    count = value.get("max", 0)
-    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
-        raise _Bad("max must be a whole number, 0 or more")
-    size = value.get("max_mb", 5)
-    if not isinstance(size, int | float) or isinstance(size, bool) or size <= 0:
-        raise _Bad("max_mb must be a number above 0")
-    return ImageLimits(count, _words(value.get("formats", [])) if value.get("formats") else (), float(size))
-
-
-def _price(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise _Bad('must be an amount of credits, e.g. "0.2"')
-    try:
-        return credits_to_micros(str(value))
-    except (ValueError, ArithmeticError):
-        raise _Bad('must be an amount of credits, e.g. "0.2"') from None
-
-
-def _seconds(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise _Bad("must be a number of seconds above 0, e.g. 120.0")
-    return float(value)
-
-
-def _string(value: object) -> str:
-    if not isinstance(value, str):
-        raise _Bad("must be text in quotes")
-    return value
-
-
-_FIELDS: dict[str, Callable[[object], Any]] = {
-    "label": _string,
-    "modes": _modes,
-    "sizes": _sizes,
-    "fps": lambda v: _numbers(v) if v != [] else (),
-    "durations": lambda v: _numbers(v) if v != [] else (),
-    "qualities": lambda v: _words(v) if v != [] else (),
-    "start_end_qualities": lambda v: _words(v) if v != [] else (),
-    "audio": _flag,
-    "watermark": _flag,
-    "extras": _extras,
-    "defaults": _defaults,
-    "images": _images,
-    "price": _price,
-    "list_price": _string,
-    "prior_s": _seconds,
-    "bases": lambda v: _words(v) if v != [] else (),
-}
 
 
 @dataclass
@@ -360,15 +243,15 @@ def _build(name: str, fields: dict[str, tuple[object, _Source]], problems: list[
     values: dict[str, Any] = {}
     before = len(problems)
     for key, (raw, source) in fields.items():
-        check = _FIELDS.get(key)
+        check = FIELDS.get(key)
         if check is None:
             problems.append(
-                f"{source.line(table, key)}: models.{name}: unknown field {key!r} (known: {', '.join(_FIELDS)})"
+                f"{source.line(table, key)}: models.{name}: unknown field {key!r} (known: {', '.join(FIELDS)})"
             )
             continue
         try:
             values[key] = check(raw)
-        except _Bad as bad:
+        except Bad as bad:
             problems.append(f"{source.line(table, key)}: models.{name}.{key} {bad}")
     if "modes" not in values and "modes" not in fields:
         problems.append(
@@ -377,7 +260,7 @@ def _build(name: str, fields: dict[str, tuple[object, _Source]], problems: list[
     if len(problems) > before:
         return None
     spec = ModelSpec(name=name, **values)
-    needed = max(_PICTURES_NEEDED[m] for m in spec.modes)
+    needed = max(PICTURES_NEEDED[m] for m in spec.modes)
     if spec.images.max < needed:
         source = fields.get("images", fields["modes"])[1]
         problems.append(
