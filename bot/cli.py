@@ -59,6 +59,10 @@ def _parser() -> argparse.ArgumentParser:
     trying.add_argument("--fps", type=int)
     trying.add_argument("--quality", help="quality or speed, for models that take it")
     trying.add_argument("--with-audio", action="store_true", help="add AI sound effects")
+    trying.add_argument("--last-image", type=Path, help="with --image: the last frame (cogvideox-3, *-start-end)")
+    trying.add_argument("--style", help="Vidu Q1 text: general or anime")
+    trying.add_argument("--aspect-ratio", help="Vidu: 16:9, 9:16 or 1:1")
+    trying.add_argument("--movement-amplitude", help="Vidu: auto, small, medium or large")
     trying.add_argument("--out", type=Path, help="where to save the mp4 (default: ./reelbot-<job>.mp4)")
     trying.add_argument("--yes", action="store_true", help="do not ask before spending credits")
     syncing = sub.add_parser(
@@ -146,13 +150,20 @@ def _try_options(settings: Settings, args: argparse.Namespace) -> VideoOptions:
         fps=args.fps,
         quality=args.quality,
         with_audio=args.with_audio,
+        style=args.style,
+        aspect_ratio=args.aspect_ratio,
+        movement_amplitude=args.movement_amplitude,
     )
 
 
 def _confirm_spending(settings: Settings, args: argparse.Namespace) -> int | None:
     """Say what `try` will spend and ask (unless --yes); return an exit code to stop, or None to go on."""
-    if args.image is not None and not args.image.is_file():
-        print(f"reelbot: {args.image} is not a file.", file=sys.stderr)
+    for path in (args.image, args.last_image):
+        if path is not None and not path.is_file():
+            print(f"reelbot: {path} is not a file.", file=sys.stderr)
+            return 2
+    if args.last_image is not None and args.image is None:
+        print("reelbot: --last-image needs --image (the first frame).", file=sys.stderr)
         return 2
     options = _try_options(settings, args)
     spec = settings.catalogue.get(options.model)
@@ -180,7 +191,13 @@ def _echo(text: str) -> None:
 async def _try(settings: Settings, args: argparse.Namespace) -> int:
     from bot.tryout import TryRequest, run_try
 
-    request = TryRequest(prompt=args.prompt, options=_try_options(settings, args), image=args.image, out=args.out)
+    request = TryRequest(
+        prompt=args.prompt,
+        options=_try_options(settings, args),
+        image=args.image,
+        out=args.out,
+        last_image=args.last_image,
+    )
     return await run_try(settings, request, write=_echo)
 
 

@@ -82,6 +82,21 @@ async def test_try_saves_a_playable_mp4_and_prints_the_cost(
     assert code == 2 and "add --yes" in out and len(video_api.submits) == 1  # no terminal, no --yes: nothing spent
 
 
+async def test_try_makes_a_first_and_last_frame_video(
+    tmp_path: Path, discord_api: FakeDiscord, video_api: FakeVideoAPI
+) -> None:
+    """`reelbot try --image A --last-image B --model cogvideox-3` sends both pictures, in order."""
+    from tests.e2e.test_animate import decoded, png
+
+    (tmp_path / "a.png").write_bytes(png(320, 240))
+    (tmp_path / "b.png").write_bytes(png(400, 300))
+    env = bot_env(tmp_path, discord_api, video_api)
+    args = ("try", "day to night", "--image", "a.png", "--last-image", "b.png", "--model", "cogvideox-3", "--yes")
+    code, out = await cli(tmp_path, env, *args, "--out", str(tmp_path / "x.mp4"))
+    assert code == 0, out
+    assert [decoded(u).size for u in video_api.submits[0]["image_url"]] == [(320, 240), (400, 300)]
+
+
 async def test_sync_says_what_changed(tmp_path: Path, discord_api: FakeDiscord, video_api: FakeVideoAPI) -> None:
     env = bot_env(tmp_path, discord_api, video_api)
     code, out = await cli(tmp_path, env, "sync")
