@@ -16,9 +16,11 @@ import cogs
 from bot.config import DEFAULT_DISCORD_API_BASE, Settings
 from bot.errors import ConfigError
 from bot.health import HealthChecks, HealthServer
+from bot.jobs.enhance import PromptEnhancer
 from bot.jobs.runner import Runner, RunnerSettings, default_owner
 from bot.jobs.service import JobService
 from bot.metrics import DISCORD_429
+from bot.provider.chat import ChatClient
 from bot.provider.client import CogVideoClient
 from bot.retention import InputPruner
 from bot.services import Services
@@ -92,7 +94,9 @@ class ReelBot(commands.AutoShardedBot):
         )
         notifier = self._notifier = DiscordNotifier(self, self._session, self._store)
         modlog = DiscordModLog(self, self._store)
-        client = CogVideoClient(self._session, base_url=s.video_api_base, api_key=s.video_api_key)
+        client = CogVideoClient(
+            self._session, base_url=s.video_api_base, api_key=s.video_api_key, watermark=s.video_watermark
+        )
         runner = Runner(
             self._store,
             client,
@@ -112,7 +116,16 @@ class ReelBot(commands.AutoShardedBot):
             ),
         )
         jobs = JobService(self._store, policy, deadline_s=s.job_deadline_seconds, wake=runner.wake, modlog=modlog)
-        self.services = Services(s, self._session, self._store, jobs, runner, notifier)
+        chat = (
+            ChatClient(
+                self._session, base_url=s.chat_api_base, api_key=s.video_api_key, model=s.catalogue.chat_model,
+                max_tokens=s.catalogue.chat_max_tokens, timeout_s=s.enhance_timeout_seconds,
+            )
+            if s.enhance
+            else None
+        )  # fmt: skip
+        enhancer = PromptEnhancer(chat, per_hour=s.enhance_per_hour)
+        self.services = Services(s, self._session, self._store, jobs, runner, notifier, policy, enhancer)
         self.tree.on_error = on_tree_error  # type: ignore[method-assign]
         await self.tree.set_translator(CatalogTranslator())
         for module in pkgutil.iter_modules(cogs.__path__, "cogs."):

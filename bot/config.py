@@ -14,7 +14,7 @@ from dotenv import dotenv_values
 
 from bot.errors import ConfigError
 from bot.models import credits_to_micros
-from bot.provider.options import MODELS
+from bot.provider.catalogue import Catalogue, CatalogueError, active, load, use
 
 DEFAULT_DISCORD_API_BASE = "https://discord.com/api/v10"
 DEFAULT_VIDEO_API_BASE = "https://api.302.ai/zhipu"
@@ -49,6 +49,17 @@ class Settings:
     failed_generations_charged: bool = True
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
+    models_file: Path | None = None
+    video_watermark: bool | None = None  # None: the provider's default (on)
+    enhance: bool = True  # ✨ Enhance (the chat model rewrites prompts); false turns it off
+    chat_api_base: str = DEFAULT_VIDEO_API_BASE  # where the chat model is served (default: VIDEO_API_BASE)
+    enhance_per_hour: int = 5
+    enhance_timeout_seconds: float = 20.0
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """Return the model catalogue in use (load_settings installs the shipped one plus MODELS_FILE)."""
+        return active()
 
     @property
     def syncs_commands(self) -> bool:
@@ -148,15 +159,14 @@ def load_settings(env: Mapping[str, str] | None = None, *, env_file: str | None 
         ConfigError: a setting is missing or malformed; the message says which and how to fix it.
     """
     if env is None:
-        merged: dict[str, str] = {}
-        if env_file and Path(env_file).is_file():
-            merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
-        merged.update(os.environ)
-        env = merged
+        env = env_with_dotenv(env_file)
     r = _Reader(env)
+    models_file = Path(raw) if (raw := r.raw("MODELS_FILE")) else None
+    catalogue = load_catalogue(models_file)
     model = r.raw("VIDEO_MODEL") or "cogvideox-2"
-    if model not in MODELS:
-        raise ConfigError(f"VIDEO_MODEL={model!r} is unknown; use one of: {', '.join(MODELS)}.")
+    if catalogue.get(model) is None:
+        raise ConfigError(f"VIDEO_MODEL={model!r} is unknown; use one of: {', '.join(catalogue.models)}.")
+    use(catalogue)  # every layer reads the same catalogue from now on
     database_url = r.raw("DATABASE_URL") or "sqlite:///data/reelbot.sqlite3"
     if not database_url.startswith(("sqlite:///", "postgresql://", "postgres://")):
         raise ConfigError(
@@ -202,7 +212,34 @@ def load_settings(env: Mapping[str, str] | None = None, *, env_file: str | None 
         log_format=log_format,
         metrics_port=r.integer("METRICS_PORT", 0) or None,
         metrics_host=r.raw("METRICS_HOST") or "127.0.0.1",
+        models_file=models_file,
+        video_watermark=r.flag("VIDEO_WATERMARK") if r.raw("VIDEO_WATERMARK") else None,
+        enhance=r.flag("ENHANCE") if r.raw("ENHANCE") else True,
+        chat_api_base=r.url("CHAT_API_BASE", r.url("VIDEO_API_BASE", DEFAULT_VIDEO_API_BASE)),
+        enhance_per_hour=r.integer("ENHANCE_PER_HOUR", 5, minimum=1),
+        enhance_timeout_seconds=r.seconds("ENHANCE_TIMEOUT_SECONDS", 20.0),
     )
+
+
+def env_with_dotenv(env_file: str | None = ".env") -> dict[str, str]:
+    """Return ``.env`` with the process environment over it."""
+    merged: dict[str, str] = {}
+    if env_file and Path(env_file).is_file():
+        merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    merged.update(os.environ)
+    return merged
+
+
+def load_catalogue(models_file: Path | None) -> Catalogue:
+    """Load the shipped model catalogue and the operator's MODELS_FILE over it.
+
+    Raises:
+        ConfigError: one line per problem, each naming the file, the line and what to write there.
+    """
+    try:
+        return load(models_file)
+    except CatalogueError as exc:
+        raise ConfigError("the model catalogue has problems:\n  " + "\n  ".join(exc.problems)) from None
 
 
 def _shard_ids(raw: str | None, count: int | None) -> tuple[int, ...] | None:

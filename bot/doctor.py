@@ -142,7 +142,19 @@ async def _provider(settings: Settings, session: aiohttp.ClientSession) -> list[
         ]
     except errors.ProviderError:
         pass  # "not found" (or another non-auth refusal of the made-up id): the key was accepted
-    return [Check(True, f"provider reachable at {where}; VIDEO_API_KEY accepted")]
+    return [Check(True, f"provider reachable at {where}; VIDEO_API_KEY accepted"), _model_served(settings)]
+
+
+def _model_served(settings: Settings) -> Check:
+    """The default model must be one the provider at VIDEO_API_BASE serves (per the catalogue's bases)."""
+    served = [m.name for m in settings.catalogue.offered(settings.video_api_base)]
+    if settings.video_model in served:
+        return Check(True, f"VIDEO_MODEL={settings.video_model} is served by {settings.video_api_base}")
+    return Check(
+        False,
+        f"VIDEO_MODEL={settings.video_model} is not served by {settings.video_api_base}",
+        f"set VIDEO_MODEL to one of {', '.join(served)} (`reelbot models` lists them), or change VIDEO_API_BASE",
+    )
 
 
 async def _database(settings: Settings) -> Check:

@@ -1,4 +1,5 @@
-"""Image intake: download at once (size-capped), decode safely, normalise to a ≤ 5 MB PNG or JPEG.
+"""Image intake: download at once (size-capped), decode safely, normalise to a ≤ 5 MB PNG or JPEG;
+and the last frame of a finished clip (Extend), decoded with PyAV, through the same intake.
 
 The CDN link of a Discord attachment expires and the provider may not reach Discord, so the picture
 travels to the provider as a base64 data URI. Pillow's work runs in a thread, off the event loop.
@@ -10,9 +11,12 @@ import asyncio
 import base64
 import io
 import logging
+import tempfile
 import warnings
+from pathlib import Path
 
 import aiohttp
+import av
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from bot.errors import InvalidImage
@@ -114,3 +118,60 @@ def _encode(frame: Image.Image) -> str:
             return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode()
         rgb.thumbnail((rgb.width * 3 // 4, rgb.height * 3 // 4))
     raise InvalidImage(reason="too_large", detail="cannot fit 5 MB")
+
+
+# -- the last frame of a clip (Extend) -----------------------------------------------------------
+
+MAX_CLIP_BYTES = 200 * 1024 * 1024  # a clip to continue: far above Discord's upload limits
+
+
+async def last_frame(session: aiohttp.ClientSession, url: str) -> str:
+    """Download the clip at ``url`` and return its last frame as a data URI.
+
+    Raises:
+        InvalidImage: reason "unreachable" (the clip cannot be fetched), "too_large" or "corrupt".
+    """
+    with tempfile.TemporaryDirectory(prefix="reelbot-extend-") as folder:
+        path = Path(folder) / "clip.mp4"
+        await _download(session, url, path)
+        png = await asyncio.to_thread(last_frame_png, path)
+    return await normalise_image(png)
+
+
+async def _download(session: aiohttp.ClientSession, url: str, path: Path) -> None:
+    timeout = aiohttp.ClientTimeout(total=120, sock_connect=10)
+    try:
+        async with session.get(url, timeout=timeout) as resp:
+            if resp.status != 200:
+                raise InvalidImage(reason="unreachable", detail=f"HTTP {resp.status}")
+            size = 0
+            with path.open("wb") as out:
+                async for chunk in resp.content.iter_chunked(256 * 1024):
+                    size += len(chunk)
+                    if size > MAX_CLIP_BYTES:
+                        raise InvalidImage(reason="too_large", detail=str(size))
+                    out.write(chunk)
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        raise InvalidImage(reason="unreachable", detail=type(exc).__name__) from None
+
+
+def last_frame_png(path: Path) -> bytes:
+    """Decode ``path`` and return its last video frame as PNG bytes.
+
+    Raises:
+        InvalidImage: reason "corrupt" when there is no video frame to take.
+    """
+    last: Image.Image | None = None
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                raise InvalidImage(reason="corrupt", detail="no video stream")
+            for frame in container.decode(container.streams.video[0]):
+                last = frame.to_image()  # type: ignore[no-untyped-call]  # PyAV's stub leaves it untyped
+    except av.FFmpegError:
+        raise InvalidImage(reason="corrupt", detail="cannot decode the clip") from None
+    if last is None:
+        raise InvalidImage(reason="corrupt", detail="no frames")
+    out = io.BytesIO()
+    last.save(out, format="PNG")
+    return out.getvalue()

@@ -100,10 +100,29 @@ class VideoOptions:
     fps: int | None = None
     quality: str | None = None
     with_audio: bool = False
+    style: str | None = None  # the Vidu options (see bot/provider/catalogue.toml)
+    aspect_ratio: str | None = None
+    movement_amplitude: str | None = None
+    continues: str | None = None  # Extend: the link of the clip this one continues (never sent to the provider)
+
+    def extras(self) -> dict[str, str]:
+        """Return the Vidu options that were chosen."""
+        chosen = {"style": self.style, "aspect_ratio": self.aspect_ratio, "movement_amplitude": self.movement_amplitude}
+        return {k: v for k, v in chosen.items() if v is not None}
+
+    def chosen(self) -> dict[str, object]:
+        """Return every option that was chosen (name -> value); with_audio only when on."""
+        core = {"size": self.size, "duration": self.duration, "fps": self.fps, "quality": self.quality}
+        values: dict[str, object] = {k: v for k, v in core.items() if v is not None}
+        if self.with_audio:
+            values["with_audio"] = True
+        return values | self.extras()
 
     def schedule_key(self) -> str:
         """Name the group of jobs whose durations predict each other."""
-        return "|".join(str(v) for v in (self.model, self.size, self.duration, self.fps, self.quality, self.with_audio))
+        key = "|".join(str(v) for v in (self.model, self.size, self.duration, self.fps, self.quality, self.with_audio))
+        extras = self.extras()
+        return key + "".join(f"|{k}={v}" for k, v in sorted(extras.items()))
 
     def summary(self) -> str:
         """Describe the options in a short line, defaults left out."""
@@ -118,6 +137,7 @@ class VideoOptions:
             parts.append(self.quality)
         if self.with_audio:
             parts.append("audio")
+        parts.extend(self.extras().values())
         return " · ".join(parts)
 
 
@@ -251,6 +271,9 @@ class GuildPolicy:
     log_channel: int | None = None
     locale: str = "en"  # the server's language, for logs and moderator messages
     timezone: str = "UTC"  # where the server's budget day starts: an IANA zone or a UTC offset ("+08:00")
+    models: tuple[str, ...] = ()  # the models members may use; empty: every model the provider offers
+    default_model: str | None = None  # None: the operator's VIDEO_MODEL
+    forbidden: tuple[str, ...] = ()  # expensive options nobody may ask for here (names from the catalogue)
 
     def replace(self, **changes: Any) -> GuildPolicy:
         """Return a copy with ``changes``."""
@@ -273,6 +296,9 @@ class GuildPolicy:
         for key in ("exempt_roles", "allowed_roles", "trusted_roles", "allowed_channels"):
             if key in data:
                 data[key] = tuple(int(v) for v in data[key])
+        for key in ("models", "forbidden"):
+            if key in data:
+                data[key] = tuple(str(v) for v in data[key])
         if "blocked" in data:
             data["blocked"] = {int(k): str(v) for k, v in data["blocked"].items()}
         if "blocklist" in data:

@@ -10,9 +10,11 @@ from dataclasses import dataclass
 import aiohttp
 
 from bot.config import Settings
+from bot.jobs.enhance import PromptEnhancer
 from bot.jobs.notify import Notifier
 from bot.jobs.runner import Runner
 from bot.jobs.service import JobService
+from bot.spending.budget import SpendingPolicy
 from bot.store import SqlStore
 
 
@@ -26,3 +28,5 @@ class Services:
     jobs: JobService
     runner: Runner
     notifier: Notifier
+    spending: SpendingPolicy  # prices: the server's, else the catalogue's, else PRICE_PER_VIDEO
+    enhancer: PromptEnhancer  # ✨ Enhance (off when the operator says so)

@@ -24,6 +24,7 @@ from bot.jobs.service import JobRequest, JobService
 from bot.media import normalise_image
 from bot.models import OUTCOMES, Delivery, JobState, VideoOptions, format_credits
 from bot.provider.client import CogVideoClient
+from bot.provider.options import pack_images
 from bot.spending.budget import SpendingPolicy
 from bot.store.sqlite import open_sqlite
 
@@ -39,6 +40,7 @@ class TryRequest:
     options: VideoOptions
     image: Path | None
     out: Path | None
+    last_image: Path | None = None  # with image: a first-and-last-frame video
 
 
 class ConsoleNotifier:
@@ -80,7 +82,12 @@ async def run_try(settings: Settings, req: TryRequest, *, write: Callable[[str],
     notifier = ConsoleNotifier(req.out, write)
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120, sock_connect=10)) as session:
-            client = CogVideoClient(session, base_url=settings.video_api_base, api_key=settings.video_api_key)
+            client = CogVideoClient(
+                session,
+                base_url=settings.video_api_base,
+                api_key=settings.video_api_key,
+                watermark=settings.video_watermark,
+            )
             runner = Runner(
                 store,
                 client,
@@ -97,7 +104,8 @@ async def run_try(settings: Settings, req: TryRequest, *, write: Callable[[str],
             )
             jobs = JobService(store, policy, deadline_s=settings.job_deadline_seconds)
             try:
-                image = await normalise_image(req.image.read_bytes()) if req.image else None
+                paths = [p for p in (req.image, req.last_image) if p is not None]
+                image = pack_images([await normalise_image(p.read_bytes()) for p in paths])
                 job = await jobs.request(
                     JobRequest(
                         user_id=0,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import discord
 
-from bot.provider.options import MODELS
 from bot.services import Services
 from bot.ui.help import help_embed
 
@@ -26,6 +25,7 @@ async def help_page(services: Services, *, guild_id: int, user_id: int, lang: st
     policy = await services.jobs.policy(guild_id)
     quota = await services.jobs.quota(guild_id, user_id)
     default = services.settings.video_model
-    models = [default, *(m for m in MODELS if m != default)]
+    offered = [m.name for m in services.settings.catalogue.offered(services.settings.video_api_base)]
+    models = [default, *(m for m in offered if m != default)]
     prices = {m: services.jobs._spending.price_for(policy, m) for m in models}
     return help_embed(quota, policy, lang, prices)

@@ -21,10 +21,11 @@ import discord
 
 from bot.errors import NotInGuild, UserFacingError
 from bot.jobs.service import JobRequest
-from bot.media import check_declared, download_image, normalise_image
+from bot.media import check_declared, download_image, last_frame, normalise_image
 from bot.models import Delivery, VideoOptions
+from bot.moderation.policy import model_for
 from bot.moderation.prompts import clean_prompt
-from bot.provider.options import validate_options
+from bot.provider.options import pack_images, unpack_images, validate_options
 from bot.services import Services
 from bot.ui.i18n import language, t
 from bot.ui.text import refusal, with_prompt
@@ -50,14 +51,27 @@ class Ask:
     """What the member asks for."""
 
     prompt: str
-    options: VideoOptions
+    options: VideoOptions  # an empty model: the member picked none, the server's default applies
     picture: Picture | None = None  # to download after the acknowledgement
-    image: str | None = None  # already normalised (a re-roll of an animation)
+    last_picture: Picture | None = None  # with ``picture``: a first-and-last-frame video
+    image: str | None = None  # already normalised (a re-roll of an animation; one or two pictures)
+    frame_of: str | None = None  # Extend: the clip whose last frame becomes the picture
     parent_id: str | None = None
 
     @property
+    def pictures(self) -> list[Picture]:
+        return [p for p in (self.picture, self.last_picture) if p is not None]
+
+    @property
+    def count(self) -> int:
+        """How many pictures the job has."""
+        if self.frame_of is not None:
+            return 1
+        return len(self.pictures) if self.image is None else len(unpack_images(self.image))
+
+    @property
     def kind(self) -> str:
-        return "image" if self.picture is not None or self.image is not None else "text"
+        return "image" if self.count else "text"
 
 
 @dataclass(frozen=True)
@@ -105,9 +119,10 @@ async def intake(services: Services, requester: Requester, answer: Answer, ask: 
         if requester.guild_id is None:
             raise NotInGuild
         clean_prompt(ask.prompt, required=ask.kind == "text")
-        validate_options(ask.options)
-        if ask.picture is not None:
-            check_declared(ask.picture.content_type, ask.picture.size)
+        if ask.options.model:  # chosen by the member: checked now; else once the server's default is known
+            validate_options(ask.options, pictures=ask.count)
+        for picture in ask.pictures:
+            check_declared(picture.content_type, picture.size)
     except UserFacingError as err:
         await _refused(services, requester, answer, err, ask.prompt)
         return
@@ -115,11 +130,19 @@ async def intake(services: Services, requester: Requester, answer: Answer, ask: 
     if delivery is None:
         return
     try:
+        options = ask.options
+        if not options.model:
+            policy = await services.jobs.policy(delivery.guild_id)
+            settings = services.settings
+            model = model_for(
+                policy, fallback=settings.video_model, pictures=ask.count, base_url=settings.video_api_base
+            )
+            options = validate_options(replace(options, model=model), pictures=ask.count)
         request = JobRequest(
             user_id=requester.user_id,
             kind=ask.kind,
             prompt=ask.prompt,
-            options=ask.options,
+            options=options,
             delivery=delivery,
             locale=lang,
             role_ids=requester.role_ids,
@@ -130,8 +153,12 @@ async def intake(services: Services, requester: Requester, answer: Answer, ask: 
         )
         await services.jobs.precheck(request)  # rules and limits before the download
         image = ask.image
-        if ask.picture is not None:
-            image = await normalise_image(await download_image(services.session, ask.picture.url))
+        if ask.frame_of is not None:  # Extend: the clip's last frame, through the same picture intake
+            image = await last_frame(services.session, ask.frame_of)
+        if ask.pictures:  # each through the same intake: download at once, Pillow, ≤ 5 MB, base64
+            image = pack_images(
+                [await normalise_image(await download_image(services.session, p.url)) for p in ask.pictures]
+            )
         job = await services.jobs.request(replace(request, image=image))
     except UserFacingError as err:
         await _refused(services, requester, answer, err, ask.prompt)
@@ -203,6 +230,35 @@ def requester_of(interaction: discord.Interaction) -> Requester:
     )
 
 
+async def check_request(
+    interaction: discord.Interaction,
+    services: Services,
+    *,
+    prompt: str,
+    options: VideoOptions,
+    pictures: list[Picture],
+    count: int,
+) -> VideoOptions:
+    """The quick checks of a request before a private step (Enhance's preview); return the options with the
+    model chosen. The request goes through ``intake`` afterwards all the same.
+
+    Raises:
+        UserFacingError: the reason to show the member privately.
+    """
+    if interaction.guild_id is None:
+        raise NotInGuild
+    if not options.model:
+        policy = await services.jobs.policy(interaction.guild_id)
+        settings = services.settings
+        model = model_for(policy, fallback=settings.video_model, pictures=count, base_url=settings.video_api_base)
+        options = replace(options, model=model)
+    clean_prompt(prompt, required=count == 0)
+    validate_options(options, pictures=count)
+    for each in pictures:
+        check_declared(each.content_type, each.size)
+    return options
+
+
 async def start_from_interaction(
     interaction: discord.Interaction,
     services: Services,
@@ -210,11 +266,24 @@ async def start_from_interaction(
     prompt: str,
     options: VideoOptions,
     picture: Picture | None = None,
+    last_picture: Picture | None = None,
     image: str | None = None,
+    frame_of: str | None = None,
     parent_id: str | None = None,
 ) -> None:
-    """Make a video for a slash command, the message command, a button or a modal."""
-    ask = Ask(prompt=prompt, options=options, picture=picture, image=image, parent_id=parent_id)
+    """Make a video for a slash command, the message command, a button or a modal.
+
+    ``options.model`` empty: the member picked none, and the server's default applies.
+    """
+    ask = Ask(
+        prompt=prompt,
+        options=options,
+        picture=picture,
+        last_picture=last_picture,
+        image=image,
+        frame_of=frame_of,
+        parent_id=parent_id,
+    )
     await intake(services, requester_of(interaction), InteractionAnswer(interaction, services), ask)
 
 

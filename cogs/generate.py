@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -13,10 +15,13 @@ from discord.ext import commands
 from bot.app import ReelBot
 from bot.errors import InvalidImage
 from bot.models import VideoOptions
-from bot.provider.options import ALL_SIZES, MODELS, PROMPT_MAX
+from bot.moderation.policy import model_for
+from bot.provider.options import PROMPT_MAX
 from bot.services import Services
+from bot.ui.choices import model_choices, models_for, option_choices
 from bot.ui.i18n import language, language_of_text, t
 from bot.ui.replies import refuse
+from cogs._enhance import start_enhanced
 from cogs._help import asks_for_help, help_language, help_page
 from cogs._intake import Ask, Picture, start_from_interaction, start_from_mention
 
@@ -25,38 +30,100 @@ log = logging.getLogger(__name__)
 FORM_TIMEOUT = 15 * 60  # an unsent form is forgotten after the 15 minutes Discord keeps the interaction
 _IMAGE_EXT = re.compile(r"\.(png|jpe?g|webp|gif|bmp)(\?|$)", re.IGNORECASE)
 
-SIZES = [Choice(name=s, value=s) for s in ALL_SIZES]
-MODEL_CHOICES = [Choice(name=m, value=m) for m in MODELS]
-DURATIONS = [Choice(name="5 seconds", value=5), Choice(name="10 seconds", value=10)]
-FPS = [Choice(name="30 fps", value=30), Choice(name="60 fps", value=60)]
-QUALITIES = [Choice(name="quality (slower, finer)", value="quality"), Choice(name="speed (faster)", value="speed")]
 OPTION_HELP = {
-    "size": "Width x height of the video (depends on the model)",
-    "duration": "How long the video is",
-    "fps": "Frames per second",
-    "quality": "Finer detail or a faster result",
-    "with_audio": "Add AI sound effects",
-    "model": "Which CogVideoX model to use",
+    "model": "Which model to use (default: this server's; price shown)",
+    "size": "Shape and size of the video (the chosen model's sizes)",
+    "duration": "How long the video is (the chosen model's lengths)",
+    "fps": "Frames per second (CogVideoX; default 30)",
+    "quality": "Finer detail or a faster result (CogVideoX; default speed)",
+    "with_audio": "Add AI sound effects (models that can)",
+    "style": "Vidu Q1 text: general or anime",
+    "aspect_ratio": "Vidu: the shape of the video (default 16:9)",
+    "movement_amplitude": "Vidu: how much things move (default auto)",
+    "enhance": "Rewrite your prompt in more detail first (free; you choose before anything is spent)",
 }
+_OPTIONS = ("size", "duration", "fps", "quality", "style", "aspect_ratio", "movement_amplitude")
 
 
-def _options(
-    services: Services,
-    size: Choice[str] | None,
-    duration: Choice[int] | None,
-    fps: Choice[int] | None,
-    quality: Choice[str] | None,
-    with_audio: bool,
-    model: Choice[str] | None,
-) -> VideoOptions:
+def _options(model: str | None, with_audio: bool, **values: str | int | None) -> VideoOptions:
+    """Collect what the member chose ("" model: the server's default, resolved at intake)."""
+    text = {k: (str(v).strip() or None) if v is not None else None for k, v in values.items()}
     return VideoOptions(
-        model=model.value if model else services.settings.video_model,
-        size=size.value if size else None,
-        duration=duration.value if duration else None,
-        fps=fps.value if fps else None,
-        quality=quality.value if quality else None,
+        model=(model or "").strip(),
+        size=text["size"],
+        duration=_number(values["duration"]),
+        fps=_number(values["fps"]),
+        quality=text["quality"],
         with_audio=with_audio,
+        style=text["style"],
+        aspect_ratio=text["aspect_ratio"],
+        movement_amplitude=text["movement_amplitude"],
     )
+
+
+def _number(value: str | int | None) -> int | None:
+    """Autocomplete sends what was typed; a non-number stays text so validation names it."""
+    if value is None:
+        return None
+    return value if isinstance(value, int) else int(value) if str(value).strip().isdigit() else None
+
+
+def _services(interaction: discord.Interaction) -> Services:
+    bot = interaction.client
+    assert isinstance(bot, ReelBot) and bot.services is not None
+    return bot.services
+
+
+def _model_autocomplete(pictures: bool) -> Callable[[discord.Interaction, str], Awaitable[list[Choice[str]]]]:
+    """Offer the models this server uses that the provider serves, each with its price here."""
+
+    async def complete(interaction: discord.Interaction, current: str) -> list[Choice[str]]:
+        services = _services(interaction)
+        settings = services.settings
+        policy = await services.jobs.policy(interaction.guild_id or 0)
+        specs = models_for(settings.catalogue, policy, base_url=settings.video_api_base, pictures=pictures)
+        default = model_for(
+            policy, fallback=settings.video_model, pictures=int(pictures), base_url=settings.video_api_base
+        )
+        return model_choices(
+            specs,
+            current,
+            default=default,
+            price=lambda model: services.spending.price_for(policy, model),
+            lang=language(interaction.locale),
+        )
+
+    return complete
+
+
+def _value_autocomplete(option: str, pictures: bool) -> Callable[[discord.Interaction, str], Awaitable[list[Any]]]:
+    """Offer the values the chosen model (else the server's default) takes for ``option``."""
+
+    async def complete(interaction: discord.Interaction, current: str) -> list[Any]:
+        services = _services(interaction)
+        settings = services.settings
+        policy = await services.jobs.policy(interaction.guild_id or 0)
+        chosen = str(getattr(interaction.namespace, "model", None) or "").strip()
+        model = chosen or model_for(
+            policy, fallback=settings.video_model, pictures=int(pictures), base_url=settings.video_api_base
+        )
+        choices = option_choices(
+            settings.catalogue.get(model),
+            option,
+            str(current),
+            policy=policy,
+            catalogue=settings.catalogue,
+            lang=language(interaction.locale),
+        )
+        if option in {"duration", "fps"}:  # integer options take integer choices
+            return [Choice(name=c.name, value=int(c.value)) for c in choices]
+        return choices
+
+    return complete
+
+
+def _autocomplete(pictures: bool) -> dict[str, Any]:
+    return {"model": _model_autocomplete(pictures)} | {o: _value_autocomplete(o, pictures) for o in _OPTIONS}
 
 
 def _picture_of(message: discord.Message) -> Picture | None:
@@ -114,44 +181,69 @@ class Generate(commands.Cog):
     @app_commands.command(name="video", description="Make a short video from a text prompt")
     @app_commands.guild_only()
     @app_commands.describe(prompt="What the video should show (up to 512 characters)", **OPTION_HELP)
-    @app_commands.choices(size=SIZES, duration=DURATIONS, fps=FPS, quality=QUALITIES, model=MODEL_CHOICES)  # type: ignore[misc]
+    @app_commands.autocomplete(**_autocomplete(pictures=False))
     async def video(
         self,
         interaction: discord.Interaction,
         prompt: app_commands.Range[str, 1, PROMPT_MAX],
-        size: Choice[str] | None = None,
-        duration: Choice[int] | None = None,
-        fps: Choice[int] | None = None,
-        quality: Choice[str] | None = None,
+        model: str | None = None,
+        size: str | None = None,
+        duration: int | None = None,
+        fps: int | None = None,
+        quality: str | None = None,
         with_audio: bool = False,
-        model: Choice[str] | None = None,
+        style: str | None = None,
+        aspect_ratio: str | None = None,
+        movement_amplitude: str | None = None,
+        enhance: bool = False,
     ) -> None:
         """Make a short video from a text prompt."""
-        options = _options(self.services, size, duration, fps, quality, with_audio, model)
-        await start_from_interaction(interaction, self.services, prompt=prompt, options=options)
+        options = _options(
+            model, with_audio, size=size, duration=duration, fps=fps, quality=quality, style=style,
+            aspect_ratio=aspect_ratio, movement_amplitude=movement_amplitude,
+        )  # fmt: skip
+        start = start_enhanced if enhance else start_from_interaction
+        await start(interaction, self.services, prompt=prompt, options=options)
 
     @app_commands.command(name="animate", description="Bring a picture to life as a short video")
     @app_commands.guild_only()
     @app_commands.describe(
-        image="The picture to animate (PNG, JPEG, WebP or GIF)", prompt="How it should move (optional)", **OPTION_HELP
+        image="The picture to animate (PNG, JPEG, WebP or GIF)",
+        prompt="How it should move (optional)",
+        last_image="Optional last frame: the video moves from the first picture to this one",
+        **OPTION_HELP,
     )
-    @app_commands.choices(size=SIZES, duration=DURATIONS, fps=FPS, quality=QUALITIES, model=MODEL_CHOICES)  # type: ignore[misc]
+    @app_commands.autocomplete(**_autocomplete(pictures=True))
     async def animate(
         self,
         interaction: discord.Interaction,
         image: discord.Attachment,
         prompt: app_commands.Range[str, 1, PROMPT_MAX] | None = None,
-        size: Choice[str] | None = None,
-        duration: Choice[int] | None = None,
-        fps: Choice[int] | None = None,
-        quality: Choice[str] | None = None,
+        last_image: discord.Attachment | None = None,
+        model: str | None = None,
+        size: str | None = None,
+        duration: int | None = None,
+        fps: int | None = None,
+        quality: str | None = None,
         with_audio: bool = False,
-        model: Choice[str] | None = None,
+        style: str | None = None,
+        aspect_ratio: str | None = None,
+        movement_amplitude: str | None = None,
+        enhance: bool = False,
     ) -> None:
-        """Bring a picture to life as a short video."""
-        options = _options(self.services, size, duration, fps, quality, with_audio, model)
-        picture = Picture(image.url, image.content_type or "application/octet-stream", image.size)
-        await start_from_interaction(interaction, self.services, prompt=prompt or "", options=options, picture=picture)
+        """Bring a picture to life as a short video (or move from one picture to another)."""
+        options = _options(
+            model, with_audio, size=size, duration=duration, fps=fps, quality=quality, style=style,
+            aspect_ratio=aspect_ratio, movement_amplitude=movement_amplitude,
+        )  # fmt: skip
+        first = Picture(image.url, image.content_type or "application/octet-stream", image.size)
+        last = (
+            Picture(last_image.url, last_image.content_type or "application/octet-stream", last_image.size)
+            if last_image is not None
+            else None
+        )
+        start = start_enhanced if enhance and prompt else start_from_interaction
+        await start(interaction, self.services, prompt=prompt or "", options=options, picture=first, last_picture=last)
 
     async def animate_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
         """Animate the first picture of a message (Apps → Animate image)."""
@@ -190,7 +282,7 @@ class Generate(commands.Cog):
                     allowed_mentions=discord.AllowedMentions.none(),
                 )
                 return
-        ask = Ask(prompt=prompt, options=VideoOptions(model=self.services.settings.video_model), picture=picture)
+        ask = Ask(prompt=prompt, options=VideoOptions(model=""), picture=picture)
         await start_from_mention(
             message,
             self.services,

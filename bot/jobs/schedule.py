@@ -14,8 +14,9 @@ import statistics
 from dataclasses import dataclass
 
 from bot.models import VideoOptions
+from bot.provider.catalogue import active
 
-_MODEL_PRIOR_S = {"cogvideox-flash": 45.0, "cogvideox-2": 90.0, "cogvideox-3": 150.0}
+UNKNOWN_PRIOR_S = 120.0  # a model the catalogue does not know (any more)
 PRIOR_SIGMA = 0.35  # spread assumed before there is history (lognormal, in log-seconds)
 FULL_WEIGHT = 5  # samples after which the history alone decides
 BASE_FACTOR = 0.7  # the interval where finishes are densest, as a share of POLL_MIN_INTERVAL
@@ -51,7 +52,8 @@ class Estimate:
 
 def prior_seconds(options: VideoOptions) -> float:
     """Return a guess of the provider's duration for these options, before any history."""
-    seconds = _MODEL_PRIOR_S.get(options.model, 120.0)
+    spec = active().get(options.model)
+    seconds = spec.prior_s if spec is not None else UNKNOWN_PRIOR_S  # the catalogue's prior_s
     if options.quality == "quality":
         seconds *= 1.6
     if options.duration == 10:

@@ -22,7 +22,7 @@ from bot.logs import job_context
 from bot.models import AT_PROVIDER, Charge, Delivery, GuildPolicy, Job, JobState, Quota, VideoOptions
 from bot.moderation.policy import RequestContext, check, exempt_from_member_limits, needs_approval
 from bot.moderation.prompts import clean_prompt
-from bot.provider.options import validate_options
+from bot.provider.options import unpack_images, validate_options
 from bot.spending.budget import SpendingPolicy, budget_day, budget_month, crossed
 from bot.store.base import Store
 
@@ -75,6 +75,7 @@ class JobRequest:
             kind=self.kind,
             prompt=prompt,
             is_moderator=self.is_moderator,
+            options=self.options,
         )
 
 
@@ -142,7 +143,7 @@ class JobService:
             BudgetExhausted, MemberLimitReached, InFlightLimit: a limit applies (nothing reserved).
         """
         prompt = clean_prompt(req.prompt, required=req.image is None)
-        options = validate_options(req.options)
+        options = validate_options(req.options, pictures=len(unpack_images(req.image)))
         guild_id = req.delivery.guild_id
         policy = await self.policy(guild_id)
         ctx = req.context(prompt)

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import regex
 
 from bot.errors import UserFacingError
-from bot.models import BlockedWord, GuildPolicy
+from bot.models import BlockedWord, GuildPolicy, VideoOptions
+from bot.provider.catalogue import Catalogue, active
 
 REGEX_TIMEOUT_S = 0.05  # a pattern that needs longer than this on a prompt is refused, never hangs the bot
 PATTERN_MAX = 200
@@ -30,6 +31,7 @@ class RequestContext:
     prompt: str
     is_moderator: bool = False
     parent_channel_id: int | None = None  # for a thread or a forum post: the channel it lives in
+    options: VideoOptions | None = None  # what is asked of the provider (model and options)
 
 
 class InvalidPattern(ValueError):
@@ -52,7 +54,7 @@ def check(policy: GuildPolicy, ctx: RequestContext) -> None:
     """Apply the server's rules to a request, cheapest first.
 
     Raises:
-        Refused: rule "blocked", "channel", "role", "nsfw" or "blocklist".
+        Refused: rule "blocked", "channel", "role", "nsfw", "model", "option_forbidden" or "blocklist".
     """
     if ctx.user_id in policy.blocked:
         raise Refused("blocked", reason=policy.blocked[ctx.user_id])
@@ -63,10 +65,44 @@ def check(policy: GuildPolicy, ctx: RequestContext) -> None:
         raise Refused("role", roles=policy.allowed_roles)
     if ctx.kind == "image" and policy.animate_nsfw_only and not ctx.channel_nsfw:
         raise Refused("nsfw")
+    if ctx.options is not None:
+        check_model(policy, ctx.options)
     found = blocked_match(policy.blocklist, ctx.prompt)
     if found is not None:
         pattern, matched = found
         raise Refused("blocklist", word=matched, pattern=pattern)  # the member is shown their own word only
+
+
+def check_model(policy: GuildPolicy, options: VideoOptions, catalogue: Catalogue | None = None) -> None:
+    """Refuse a model the server does not use, or an expensive option its moderators turned off.
+
+    Raises:
+        Refused: rule "model" (with the server's models) or "option_forbidden" (with the option's name).
+    """
+    if policy.models and options.model not in policy.models:
+        raise Refused("model", model=options.model, models=policy.models)
+    forbidden = [name for name in (catalogue or active()).expensive_in(options.chosen()) if name in policy.forbidden]
+    if forbidden:
+        raise Refused("option_forbidden", option=forbidden[0])
+
+
+def model_for(
+    policy: GuildPolicy,
+    *,
+    fallback: str,
+    pictures: int,
+    base_url: str | None = None,
+    catalogue: Catalogue | None = None,
+) -> str:
+    """Return the model for a member who did not pick one: the server's default if it can take
+    ``pictures`` pictures, else the operator's, else the first model the server uses that can."""
+    cat = catalogue or active()
+    names = [policy.default_model, fallback, *(m.name for m in cat.offered(base_url))]
+    for name in names:
+        spec = cat.get(name) if name else None
+        if spec is not None and (not policy.models or spec.name in policy.models) and spec.mode_for(pictures):
+            return spec.name
+    return policy.default_model or fallback
 
 
 def exempt_from_member_limits(policy: GuildPolicy, ctx: RequestContext) -> bool:

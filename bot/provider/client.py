@@ -21,6 +21,7 @@ import aiohttp
 
 from bot.metrics import PROVIDER_ERRORS, PROVIDER_LATENCY
 from bot.provider import errors
+from bot.provider.catalogue import active
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,9 @@ class CogVideoClient:
         fetch_retries: int = 3,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rand: Callable[[], float] = random.random,
+        watermark: bool | None = None,
     ) -> None:
+        self._watermark = watermark  # the operator's VIDEO_WATERMARK; None: the provider's default
         self._session = session
         self._base = base_url.rstrip("/")
         self._headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
@@ -75,6 +78,9 @@ class CogVideoClient:
         Raises:
             ProviderError: a typed subclass; ProviderUnreachable only if the request never left.
         """
+        spec = active().get(str(body.get("model")))
+        if self._watermark is not None and spec is not None and spec.watermark:
+            body = {**body, "watermark_enabled": self._watermark}  # an operator setting, never a member's
         for attempt in range(3):
             try:
                 data = await self._request("POST", SUBMIT_PATH, json_body=body)
@@ -95,7 +101,7 @@ class CogVideoClient:
         path = RESULT_PATH.format(id=task_id)
         for attempt in range(self._fetch_retries + 1):
             try:
-                data = await self._request("GET", path)
+                data = await self._request("GET", path, lookup=True)
             except errors.ProviderError as exc:
                 if not exc.retryable or attempt == self._fetch_retries:
                     raise
@@ -146,18 +152,22 @@ class CogVideoClient:
     def _backoff(self, attempt: int) -> float:
         return float(min(0.5 * 2**attempt, 8.0) * (0.75 + 0.25 * self._rand()))
 
-    async def _request(self, method: str, path: str, *, json_body: object = None) -> dict[str, Any]:
+    async def _request(
+        self, method: str, path: str, *, json_body: object = None, lookup: bool = False
+    ) -> dict[str, Any]:
         call = "submit" if method == "POST" else "fetch"
         started = time.perf_counter()
         try:
-            return await self._request_once(method, path, json_body=json_body)
+            return await self._request_once(method, path, json_body=json_body, lookup=lookup)
         except errors.ProviderError as exc:
             PROVIDER_ERRORS.labels(call, exc.code or str(exc.status or type(exc).__name__)).inc()
             raise
         finally:
             PROVIDER_LATENCY.labels(call).observe(time.perf_counter() - started)
 
-    async def _request_once(self, method: str, path: str, *, json_body: object = None) -> dict[str, Any]:
+    async def _request_once(
+        self, method: str, path: str, *, json_body: object = None, lookup: bool = False
+    ) -> dict[str, Any]:
         url = self._base + path
         try:
             # A POST is never sent twice: a redirect is not followed (it would carry the body again).
@@ -183,11 +193,11 @@ class CogVideoClient:
         try:
             data = json.loads(raw)
         except ValueError:
-            if status >= 400:
-                raise errors.classify(status, None) from None
+            if status >= 400:  # a gateway's page (HTML 404/405 …) says nothing about the task
+                raise errors.classify(status, None, lookup=lookup, gateway_page=True) from None
             raise errors.MalformedResponse(f"HTTP {status}, not JSON ({raw[:40]!r})") from None
         if status >= 400 or (isinstance(data, dict) and isinstance(data.get("error"), dict)):
-            raise errors.classify(status, data)
+            raise errors.classify(status, data, lookup=lookup)
         if not isinstance(data, dict):
             raise errors.MalformedResponse(f"HTTP {status}, JSON but not an object")
         return data

@@ -36,6 +36,11 @@ class OutOfBalance(AccountProblem):
     """1113 or 302.AI -10004: no credit left on the operator's account."""
 
 
+class UsageCapReached(OutOfBalance):
+    """1304 (daily call limit), 1308–1310, 1313 (usage caps): like an empty balance, submitting stops
+    until it resets; the queue is kept. A subclass of OutOfBalance so the runner treats it the same."""
+
+
 class RateLimited(ProviderError):
     """1302/1303/1305/1312 or a plain 429: slow down and keep the queue."""
 
@@ -77,16 +82,29 @@ class MalformedResponse(ProviderError):
 
 
 class TaskNotFound(ProviderError):
-    """The provider does not know this task id."""
+    """The provider does not know this task id (a look-up answered 404 in JSON, 1232 or 1233)."""
 
 
 _RATE_CODES = {"1302": 15.0, "1303": 10.0, "1305": 8.0, "1312": 30.0}
+_CAP_CODES = {"1304", "1308", "1309", "1310", "1313"}  # daily call limit, usage caps: stop until reset
+_NOT_FOUND_CODES = {"1232", "1233"}  # on a look-up: "use the task id" / "the task does not exist"
 
 
-def classify(status: int, body: object) -> ProviderError:
-    """Turn a non-2xx answer (or a 2xx carrying an error object) into a typed error."""
+def classify(status: int, body: object, *, lookup: bool = False, gateway_page: bool = False) -> ProviderError:
+    """Turn a non-2xx answer (or a 2xx carrying an error object) into a typed error.
+
+    ``lookup``: the answer is to ``async-result`` (so "not found" codes mean the task).
+    ``gateway_page``: the body was not JSON (a proxy's HTML page): a 404/405 there is the gateway
+    talking, not the provider saying the task does not exist.
+    """
     code, message = _error_fields(body)
     text = f"HTTP {status}" + (f" code {code}" if code else "") + (f": {message}" if message else "")
+    if gateway_page and status in (404, 405):
+        return MalformedResponse(f"HTTP {status} from a gateway (not JSON)", status=status)
+    if lookup and code in _NOT_FOUND_CODES:
+        return TaskNotFound(text, status=status, code=code)
+    if code in _CAP_CODES:
+        return UsageCapReached(text, status=status, code=code)
     if code == "1301":
         return ContentRejected(text, status=status, code=code)
     if code == "1231":

@@ -15,6 +15,7 @@ from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.models import GuildPolicy, Quota
+from bot.provider.catalogue import active
 from bot.store.base import Admission, Store
 
 HOUR = 3600.0
@@ -103,8 +104,10 @@ class SpendingPolicy:
     hourly_limit: int
 
     def price_for(self, policy: GuildPolicy, model: str) -> int:
-        """Return what one generation with ``model`` costs in this server."""
-        return policy.prices.get(model, self.price)
+        """Return what one generation with ``model`` costs here: the server's price, else the catalogue's, else ours."""
+        spec = active().get(model)
+        default = spec.price if spec is not None and spec.price is not None else self.price
+        return policy.prices.get(model, default)
 
     def daily_cap(self, policy: GuildPolicy, now: float) -> int:
         """Return today's budget: the server's (or the default) plus today's one-off top-up."""

@@ -29,6 +29,8 @@ def job_to_row(job: Job, day: str = "") -> dict[str, Any]:
         "fps": o.fps,
         "quality": o.quality,
         "with_audio": o.with_audio,
+        **o.extras(),  # the Vidu options, only when chosen (older rows simply lack them)
+        **({"continues": o.continues} if o.continues else {}),
     }
     return {
         "id": job.id, "guild_id": d.guild_id, "channel_id": d.channel_id, "message_id": d.message_id,

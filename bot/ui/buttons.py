@@ -1,7 +1,7 @@
 """How the buttons look. They keep working after restarts and days later: discord.py DynamicItems whose
 short custom ids (``rb:<action>:<job id>``) carry everything needed to act (cogs/results.py acts).
 
-On a finished video: Re-roll, Edit & retry, Delete, Report. While queued or awaiting approval:
+On a finished video: Re-roll, Edit & retry, Extend, Delete, Report. While queued or awaiting approval:
 Cancel. In the log channel: Approve / Reject, and for reports Delete video / Block requester.
 Delete asks first, privately: Delete / Keep it. Every button carries an emoji; a public message's
 buttons are labelled in the server's language, a private one's in the presser's.
@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 _STYLES = {
     "reroll": discord.ButtonStyle.primary,
     "edit": discord.ButtonStyle.secondary,
+    "extend": discord.ButtonStyle.secondary,
     "del": discord.ButtonStyle.secondary,
     "report": discord.ButtonStyle.danger,
     "cancel": discord.ButtonStyle.secondary,
@@ -38,6 +39,7 @@ _STYLES = {
 _LABELS = {
     "reroll": "button.reroll",
     "edit": "button.edit",
+    "extend": "button.extend",
     "del": "button.delete",
     "report": "button.report",
     "cancel": "button.cancel",
@@ -50,6 +52,7 @@ _LABELS = {
 }
 _EMOJI = {
     "reroll": "🔁",
+    "extend": "⏩",
     "edit": "✏️",
     "del": "🗑️",
     "report": "🚩",
@@ -123,8 +126,8 @@ def waiting_view(job: Job, lang: str) -> discord.ui.View:
 
 
 def result_view(job: Job, lang: str) -> discord.ui.View:
-    """Re-roll, Edit & retry, Delete, Report, under a finished video (public: the server's language)."""
-    return _view(job, "reroll", "edit", "del", "report", lang=lang)
+    """Re-roll, Edit & retry, Extend, Delete, Report, under a finished video (public: the server's language)."""
+    return _view(job, "reroll", "edit", "extend", "del", "report", lang=lang)
 
 
 def retry_view(job: Job, lang: str) -> discord.ui.View:

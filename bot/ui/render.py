@@ -45,6 +45,8 @@ def _base(job: Job, title: str, colour: str, *, made: bool = False) -> discord.E
         embed.add_field(name=t("job.made_with", lang), value=settings_used(job.options, job.kind, lang), inline=True)
     else:
         embed.add_field(name=t("job.settings", lang), value=options_summary(job.options, lang), inline=True)
+    if job.options.continues:  # Extend: link the clip this one continues
+        embed.add_field(name=t("job.continues", lang), value=job.options.continues, inline=False)
     embed.set_footer(text=t("job.footer", lang, id=job.id))
     return embed
 

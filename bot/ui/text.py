@@ -16,7 +16,7 @@ from bot.errors import (
 )
 from bot.models import ErrorCode, VideoOptions, format_credits
 from bot.moderation.policy import Refused
-from bot.provider.options import DEFAULT_DURATION, DEFAULT_FPS, MODELS
+from bot.provider.catalogue import active
 from bot.ui.i18n import catalogs, t
 
 FAILURE_CODES = tuple(ErrorCode)
@@ -47,15 +47,18 @@ def with_prompt(text: str, prompt: str, locale: str | None = None) -> str:
 def settings_used(options: VideoOptions, kind: str, locale: str | None = None) -> str:
     """Say what a video is made with: model, size, length, fps (the service's default where none was
     chosen), then quality and sound when chosen."""
-    spec = MODELS.get(options.model)
+    spec = active().get(options.model)
+    defaults = spec.defaults if spec is not None else {}
     parts = [options.model]
     if options.size:
         parts.append(options.size.replace("x", "×"))
-    elif spec is None or spec.sizes:  # a model without sizes (cogvideox-flash) makes one fixed size
+    elif spec is not None and spec.sizes:  # a model without sizes (cogvideox-flash) makes one fixed size
         parts.append(t("settings.size_picture" if kind == "image" else "settings.size_default", locale))
-    parts.append(t("settings.seconds", locale, seconds=options.duration or DEFAULT_DURATION))
-    if options.fps or spec is None or spec.fps:
-        parts.append(t("settings.fps", locale, fps=options.fps or DEFAULT_FPS))
+    if options.duration or defaults.get("duration"):
+        parts.append(t("settings.seconds", locale, seconds=options.duration or defaults.get("duration")))
+    if options.fps or (spec is not None and spec.fps and defaults.get("fps")):
+        parts.append(t("settings.fps", locale, fps=options.fps or defaults.get("fps")))
+    parts += [extra for extra in (options.style, options.aspect_ratio, options.movement_amplitude) if extra]  # Vidu
     if options.quality:
         parts.append(t(f"settings.quality_{options.quality}", locale))
     if options.with_audio:
@@ -137,6 +140,10 @@ def refusal(err: UserFacingError, locale: str | None = None) -> str:
     if isinstance(err, InvalidOptions):
         values = t("mod.sep", locale).join(option_value(err.option, a, locale) for a in err.allowed)
         allowed = t("refusal.allowed_values", locale, values=values) if err.allowed else ""
+        if err.option == "images":
+            return _pictures(err, locale)
+        if err.option == "start_end_quality":
+            return t("refusal.start_end_quality", locale, model=err.model)
         if err.option == "model":
             return t("refusal.model_unknown", locale, value=err.value, allowed=allowed)
         option = option_name(err.option, locale)
@@ -167,8 +174,27 @@ def refusal(err: UserFacingError, locale: str | None = None) -> str:
     return t("refusal.generic", locale)
 
 
+def _pictures(err: InvalidOptions, locale: str | None) -> str:
+    """Say why the model cannot use this many pictures (``err.allowed`` holds its modes)."""
+    count = int(str(err.value))
+    if count == 0:
+        return t("refusal.images_none", locale, model=err.model)
+    if "text" in err.allowed and len(err.allowed) == 1:
+        return t("refusal.images_text_only", locale, model=err.model)
+    if count == 1 and "start_end" in err.allowed:
+        return t("refusal.images_needs_two", locale, model=err.model)
+    if count == 2:
+        return t("refusal.images_two", locale, model=err.model)
+    return t("refusal.images_too_many", locale, model=err.model, count=count)
+
+
 def _rule(err: Refused, locale: str | None) -> str:
     d = err.detail
+    if err.rule == "model":
+        models = ", ".join(f"`{m}`" for m in d.get("models", ()))  # type: ignore[attr-defined]
+        return t("refusal.model", locale, model=d.get("model"), models=models)
+    if err.rule == "option_forbidden":
+        return t("refusal.option_forbidden", locale, option=d.get("option"))
     if err.rule == "blocked":
         return t("refusal.blocked", locale, reason=d.get("reason") or "—")
     if err.rule == "channel":

@@ -7,7 +7,6 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import ReelBot
-from bot.provider.options import MODELS
 from bot.services import Services
 from bot.ui.i18n import language, t
 from bot.ui.modlog import jump_url
@@ -34,7 +33,8 @@ class Members(commands.GroupCog, group_name="reelbot", group_description="Your r
         quota = await jobs.quota(interaction.guild_id, interaction.user.id)
         policy = await jobs.policy(interaction.guild_id)
         default = self.services.settings.video_model
-        models = [default, *(m for m in MODELS if m != default)]
+        offered = [m.name for m in self.services.settings.catalogue.offered(self.services.settings.video_api_base)]
+        models = [default, *(m for m in offered if m != default)]
         prices = {m: jobs._spending.price_for(policy, m) for m in models}
         embed = quota_embed(quota, language(interaction.locale), prices)
         await interaction.response.send_message(embed=embed, ephemeral=True)

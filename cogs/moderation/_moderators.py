@@ -13,17 +13,16 @@ from typing import Any
 
 import discord
 from discord import app_commands
-from discord.app_commands import Choice
 from discord.ext import commands
 
 from bot.app import ReelBot
 from bot.models import GuildPolicy, credits_to_micros
-from bot.provider.options import MODELS
 from bot.services import Services
 from bot.spending.budget import NO_CAP, budget_day, budget_month, zone
 from bot.ui.i18n import command, language, t
 from bot.ui.replies import say_privately
 from bot.ui.settings_text import credits, daily_text, mentions, monthly_text, on_off
+from cogs.moderation._models import ModelCommands, _model_names
 from cogs.moderation._reports import ReportCommands
 from cogs.moderation._rules import RuleCommands
 
@@ -48,6 +47,7 @@ def _amount(text: str) -> int:
 class Moderators(
     RuleCommands,
     ReportCommands,
+    ModelCommands,
     commands.GroupCog,
     group_name="reelbot-mod",
     group_description="Moderate reelbot in this server",
@@ -86,7 +86,9 @@ class Moderators(
 
     def _prices(self, policy: GuildPolicy, lang: str) -> str:
         spending = self.services.jobs._spending
-        return t("mod.sep", lang).join(f"{m} {credits(spending.price_for(policy, m), lang)}" for m in MODELS)
+        settings = self.services.settings
+        names = [m.name for m in settings.catalogue.offered(settings.video_api_base)]
+        return t("mod.sep", lang).join(f"{m} {credits(spending.price_for(policy, m), lang)}" for m in names)
 
     async def _spent(self, guild_id: int, policy: GuildPolicy) -> tuple[int, int]:
         """Return what the server has spent in its budget day and month so far."""
@@ -181,21 +183,24 @@ class Moderators(
 
     @app_commands.command(name="price", description="Set the price of one model in this server")
     @app_commands.describe(model="The model", amount="Credits per video, or 'default'")
-    @app_commands.choices(model=[Choice(name=m, value=m) for m in MODELS])
-    async def price(
-        self, interaction: discord.Interaction, model: Choice[str], amount: app_commands.Range[str, 1, 30]
-    ) -> None:
+    @app_commands.autocomplete(model=_model_names)
+    async def price(self, interaction: discord.Interaction, model: str, amount: app_commands.Range[str, 1, 30]) -> None:
         """Set what one video with a model costs here."""
         policy, lang = await self._policy(interaction)
-        prices = {k: v for k, v in policy.prices.items() if k != model.value}
+        catalogue = self.services.settings.catalogue
+        if catalogue.get(model) is None:
+            listed = t("mod.sep", lang).join(f"`{n}`" for n in catalogue.models)
+            await say_privately(interaction, t("mod.model_unknown", lang, value=model[:40], models=listed))
+            return
+        prices = {k: v for k, v in policy.prices.items() if k != model}
         if _keyword(amount) not in DEFAULT_WORDS:
             try:
-                prices[model.value] = _amount(amount)
+                prices[model] = _amount(amount)
             except AmountError:
                 value = discord.utils.escape_markdown(amount[:30])
                 await say_privately(interaction, t("mod.not_amount", lang, value=value))
                 return
-        policy = await self._save(interaction, f"the price of {model.value}", prices=prices)
+        policy = await self._save(interaction, f"the price of {model}", prices=prices)
         await say_privately(
             interaction, t("mod.saved", lang, summary=await self._budget_now(interaction, policy, lang))
         )

@@ -21,7 +21,7 @@ ZH = {"locale": "zh-CN", "guild_locale": "zh-CN"}
 # What may stay in Latin letters: names (the bot, its commands, Discord, image formats, a time zone a moderator
 # typed, words a moderator put on the blocklist), units and model ids.
 NAMES = re.compile(
-    r"cogvideox-[\w-]+|CogVideoX|reelbot-mod|reelbot|Discord|PNG|JPEG|WebP|GIF|MB|AI|UTC|Asia/Shanghai|gore"
+    r"cogvideox-[\w-]+|vidu[\w.-]+|CogVideoX|reelbot-mod|reelbot|Discord|PNG|JPEG|WebP|GIF|MB|AI|UTC|Asia/Shanghai|gore"
 )
 MARKUP = re.compile(r"<(?:@[!&]?|#)\d+>|<t:\d+(?::\w)?>|\]\(https?://[^)]+\)|https?://\S+")
 

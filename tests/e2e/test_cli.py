@@ -144,6 +144,21 @@ async def test_try_saves_a_playable_mp4_and_prints_the_cost(
     assert code == 2 and "add --yes" in out and len(video_api.submits) == 1  # no terminal, no --yes: nothing spent
 
 
+async def test_try_makes_a_first_and_last_frame_video(
+    tmp_path: Path, discord_api: FakeDiscord, video_api: FakeVideoAPI
+) -> None:
+    """`reelbot try --image A --last-image B --model cogvideox-3` sends both pictures, in order."""
+    from tests.e2e.test_animate import decoded, png
+
+    (tmp_path / "a.png").write_bytes(png(320, 240))
+    (tmp_path / "b.png").write_bytes(png(400, 300))
+    env = bot_env(tmp_path, discord_api, video_api)
+    args = ("try", "day to night", "--image", "a.png", "--last-image", "b.png", "--model", "cogvideox-3", "--yes")
+    code, out = await cli(tmp_path, env, *args, "--out", str(tmp_path / "x.mp4"))
+    assert code == 0, out
+    assert [decoded(u).size for u in video_api.submits[0]["image_url"]] == [(320, 240), (400, 300)]
+
+
 async def test_sync_says_what_changed(tmp_path: Path, discord_api: FakeDiscord, video_api: FakeVideoAPI) -> None:
     env = bot_env(tmp_path, discord_api, video_api)
     code, out = await cli(tmp_path, env, "sync")
@@ -223,3 +238,19 @@ async def test_json_logs_carry_the_job_guild_and_user(
     assert any("queued" in line["message"] for line in job_lines)
     assert any("delivered" in line["message"] for line in job_lines)
     assert all(line["guild_id"] == discord_api.guild_id and line["user_id"] == inter.user_id for line in job_lines)
+
+
+async def test_models_lists_the_catalogue_as_the_bot_sees_it_and_names_a_broken_line(tmp_path: Path) -> None:
+    """`reelbot models` needs no tokens; an operator's entry shows up; a broken MODELS_FILE is named by line."""
+    extra = tmp_path / "models.toml"
+    extra.write_text('[models."cogvideox-3"]\nprice = "0.25"\n')
+    env = {"VIDEO_API_BASE": "https://api.z.ai/api", "MODELS_FILE": str(extra)}
+    code, out = await cli(tmp_path, env, "models")
+    assert code == 0, out
+    assert "9 models; VIDEO_API_BASE=https://api.z.ai/api serves 7" in out
+    assert "cogvideox-2" in out and "(not served by this VIDEO_API_BASE)" in out
+    assert "price: 0.25 credits" in out and "first+last frame: quality speed only" in out
+    extra.write_text('[models."cogvideox-3"]\nfps = "sixty"\n')
+    code, out = await cli(tmp_path, env, "models")
+    assert code == 2
+    assert f"MODELS_FILE={extra} line 2: models.cogvideox-3.fps must be a list of whole numbers" in out

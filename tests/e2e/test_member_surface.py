@@ -101,7 +101,7 @@ async def test_public_buttons_speak_the_servers_language_and_carry_emoji(
     reply = await discord_api.wait_for(lambda: finished(discord_api, inter), what="the video")
     assert reply.title == "✅ Your video is ready"  # the requester's own text stays theirs
     shown = buttons(reply)
-    assert [b["label"] for b in shown] == ["重新生成", "修改后重试", "删除", "举报"]
+    assert [b["label"] for b in shown] == ["重新生成", "修改后重试", "续写", "删除", "举报"]
     assert all(isinstance(b.get("emoji"), dict) and b["emoji"]["name"] for b in shown), shown
 
 

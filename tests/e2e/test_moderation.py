@@ -56,7 +56,7 @@ async def test_a_zh_cn_member_gets_a_chinese_reply_and_commands_are_localised(
     assert titles[0].startswith("🎬 排队中") and titles[-1] == "✅ 视频已生成"
     assert "你的视频已生成" in (reply.content or "")
     labels = [c["label"] for row in reply.components for c in row["components"]]
-    assert labels == ["Re-roll", "Edit & retry", "Delete", "Report"]  # a public message: the server's language
+    assert labels == ["Re-roll", "Edit & retry", "Extend", "Delete", "Report"]  # public: the server's language
     blank = await discord_api.slash("video", prompt("\u200b"), locale="zh-CN")
     answer = await discord_api.wait_for(lambda: discord_api.reply_to(blank), what="a refusal")
     assert answer.content == "提示词是空的：请描述你想要的视频。"

@@ -400,7 +400,7 @@ class FakeDiscord:
         token = f"interaction-token-{iid}-{'x' * 40}"
         author = user or self.user()
         data: dict[str, Any] = (
-            {"id": str(self._command_id(name)), "name": name, "type": command_type} if kind == 2 else {}
+            {"id": str(self._command_id(name)), "name": name, "type": command_type} if kind in (2, 4) else {}
         )
         if options:
             data["options"] = options
@@ -810,7 +810,7 @@ class FakeDiscord:
         if kind in (6, 7, 9) and inter.source_message_id is not None:  # components: update, or open a modal
             source = self.messages.get(inter.source_message_id)
             if kind == 7 and source is not None:
-                _apply(source, data, files)
+                _apply(source, data, files, self.host_file)
             if kind == 9:
                 inter.modal = data
             inter.message_id = inter.source_message_id
@@ -835,7 +835,7 @@ class FakeDiscord:
         )
         if kind == 5:
             msg.flags |= 128  # loading
-        _apply(msg, data, files)
+        _apply(msg, data, files, self.host_file)
         self.messages[msg.id] = msg
         inter.message_id = msg.id
         resource: dict[str, Any] = {"type": kind}
@@ -889,7 +889,7 @@ class FakeDiscord:
             return _error(405, 0, "405: Method Not Allowed")
         target.flags &= ~128
         target.edits_by_token += 1
-        _apply(target, payload, files)
+        _apply(target, payload, files, self.host_file)
         return _json(self.message_json(target))
 
     async def _channel(self, request: web.Request, channel_id: int, message_id: int | None) -> web.Response:
@@ -901,7 +901,7 @@ class FakeDiscord:
             msg = Message(snowflake(), channel_id, author_id=self.app_id)
             ref = payload.get("message_reference")
             msg.reference_id = int(ref["message_id"]) if ref else None
-            _apply(msg, payload, files)
+            _apply(msg, payload, files, self.host_file)
             self.messages[msg.id] = msg
             return _json(self.message_json(msg))
         msg = self.messages.get(message_id or 0)
@@ -913,7 +913,7 @@ class FakeDiscord:
             payload, files = await _read_payload(request)
             msg.flags &= ~128
             msg.edits_by_bot += 1
-            _apply(msg, payload, files)
+            _apply(msg, payload, files, self.host_file)
             return _json(self.message_json(msg))
         if request.method == "DELETE":
             del self.messages[msg.id]
@@ -980,7 +980,9 @@ async def _read_payload(request: web.Request) -> tuple[dict[str, Any], dict[str,
     return {}, files
 
 
-def _apply(msg: Message, data: dict[str, Any], files: dict[str, bytes]) -> None:
+def _apply(
+    msg: Message, data: dict[str, Any], files: dict[str, bytes], host: Callable[[str, bytes], str] | None = None
+) -> None:
     if "content" in data:
         msg.content = data["content"]
     if "embeds" in data:
@@ -1000,7 +1002,7 @@ def _apply(msg: Message, data: dict[str, Any], files: dict[str, bytes]) -> None:
                         "id": str(snowflake()),
                         "filename": name,
                         "size": len(files[name]),
-                        "url": f"https://cdn.invalid/{name}",
+                        "url": host(f"{msg.id}-{name}", files[name]) if host else f"https://cdn.invalid/{name}",
                         "proxy_url": f"https://cdn.invalid/{name}",
                     }
                 )

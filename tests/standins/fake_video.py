@@ -23,6 +23,105 @@ TINY_MP4 = (FIXTURES / "tiny.mp4").read_bytes()
 COVER_PNG = (FIXTURES / "cover.png").read_bytes()
 
 
+# What the real endpoint takes, per model, written from Zhipu's docs (not from our catalogue, so a test
+# of the catalogue against it can fail): field -> allowed values (None: any value of the right type).
+_V3_SIZES = ("1280x720", "720x1280", "1024x1024", "1920x1080", "1080x1920", "2048x1080", "3840x2160")
+_V2_SIZES = ("720x480", "1024x1024", "1280x960", "960x1280", "1920x1080", "1080x1920", "2048x1080", "3840x2160")
+_MOVE = ("auto", "small", "medium", "large")
+_COG = {"quality": ("speed", "quality"), "fps": (30, 60), "duration": (5, 10), "with_audio": (True, False),
+        "watermark_enabled": (True, False)}  # fmt: skip
+ACCEPTS: dict[str, dict[str, Any]] = {
+    "cogvideox-2": {**_COG, "size": _V2_SIZES, "images": (1,)},
+    "cogvideox-3": {**_COG, "size": _V3_SIZES, "images": (1, 2)},
+    "cogvideox-flash": {
+        "duration": (5, 10),
+        "with_audio": (True, False),
+        "watermark_enabled": (True, False),
+        "images": (1,),
+    },
+    "viduq1-text": {
+        "size": ("1920x1080",),
+        "duration": (5,),
+        "style": ("general", "anime"),
+        "aspect_ratio": ("16:9", "9:16", "1:1"),
+        "movement_amplitude": _MOVE,
+        "images": (),
+    },
+    "viduq1-image": {
+        "size": ("1920x1080",),
+        "duration": (5,),
+        "movement_amplitude": _MOVE,
+        "with_audio": (True, False),
+        "images": (1,),
+        "needs_image": True,
+    },
+    "viduq1-start-end": {
+        "size": ("1920x1080",),
+        "duration": (5,),
+        "movement_amplitude": _MOVE,
+        "with_audio": (True, False),
+        "images": (2,),
+        "needs_image": True,
+    },
+    "vidu2-image": {
+        "size": ("1280x720", "720x480"),
+        "duration": (4,),
+        "movement_amplitude": _MOVE,
+        "with_audio": (True, False),
+        "images": (1,),
+        "needs_image": True,
+    },
+    "vidu2-start-end": {
+        "size": ("1280x720", "720x480"),
+        "duration": (4,),
+        "movement_amplitude": _MOVE,
+        "with_audio": (True, False),
+        "images": (2,),
+        "needs_image": True,
+    },
+    "vidu2-reference": {
+        "size": ("1280x720", "720x480"),
+        "duration": (4,),
+        "movement_amplitude": _MOVE,
+        "aspect_ratio": ("16:9", "9:16", "1:1"),
+        "with_audio": (True, False),
+        "images": (1, 2, 3),
+        "needs_image": True,
+        "image_list": True,
+    },
+}
+_ALWAYS = {"model", "prompt", "image_url", "request_id", "user_id"}
+
+
+def refusal(body: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+    """Return the error the real API would answer ``body`` with (1211 unknown model, 1214 bad field), or None."""
+    model = str(body.get("model"))
+    rules = ACCEPTS.get(model)
+    if rules is None:
+        return 400, {"error": {"code": "1211", "message": f"模型不存在: {model}"}}
+
+    def bad(field: str) -> tuple[int, dict[str, Any]]:
+        return 400, {"error": {"code": "1214", "message": f"{field} 参数非法"}}
+
+    image = body.get("image_url")
+    images = [] if image is None else image if isinstance(image, list) else [image]
+    if not body.get("prompt") and not images:
+        return 400, {"error": {"code": "1214", "message": "prompt 与 image_url 不能同时为空"}}
+    if len(images) not in (*rules["images"], *(() if rules.get("needs_image") else (0,))):
+        return bad("image_url")
+    if rules.get("image_list") and images and not isinstance(image, list):
+        return bad("image_url")
+    for name, value in body.items():
+        if name in _ALWAYS:
+            continue
+        allowed = rules.get(name)
+        if name in {"images", "needs_image", "image_list"} or allowed is None or value not in allowed:
+            return bad(name)
+    if len(images) == 2 and model == "cogvideox-3" and body.get("quality", "speed") != "speed":
+        return bad("quality")  # first/last-frame mode supports only speed
+    return None
+
+
 def padded_mp4(total: int) -> bytes:
     """Return the small mp4 grown to ``total`` bytes with a trailing 'free' box (still valid)."""
     pad = total - len(TINY_MP4)
@@ -58,6 +157,7 @@ class FakeVideoAPI:
     duration_fn: Any = None  # () -> seconds, to draw each task's duration (benchmarks); else ``duration``
     big_size: int = 11 * 1024 * 1024  # the size of a "[big]" video
     downloads: int = 0
+    chats: list[dict[str, Any]] = field(default_factory=list)  # chat/completions bodies (✨ Enhance)
     file_failures: int = 0  # the next N video downloads answer 403 (an expired signed URL)
     base: str = ""
     _ids: Any = field(default_factory=lambda: itertools.count(8868902201637896192))
@@ -68,6 +168,7 @@ class FakeVideoAPI:
         app.router.add_post("/api/paas/v4/videos/generations", self._submit)
         app.router.add_get("/api/paas/v4/async-result/{id}", self._result)
         app.router.add_get("/files/{name}", self._file)
+        app.router.add_post("/api/paas/v4/chat/completions", self._chat)
         self._runner, self.base = await serve(app)
         return self.base
 
@@ -100,6 +201,9 @@ class FakeVideoAPI:
                 )
             else:
                 return web.json_response(value, status=kind)
+        refused = refusal(body)
+        if refused is not None:
+            return web.json_response(refused[1], status=refused[0])
         prompt = str(body.get("prompt", ""))
         if "[reject]" in prompt:
             return web.json_response(
@@ -155,6 +259,24 @@ class FakeVideoAPI:
                     {"url": f"{self.base}/files/{name}", "cover_image_url": f"{self.base}/files/cover.png"}
                 ]
         return web.Response(text=json.dumps(body), content_type="application/json")
+
+    async def _chat(self, request: web.Request) -> web.Response:
+        """glm-4-flash: "[chat-fail]" in the prompt → 500; "[chat-slow]" → answers after 3 s."""
+        if not self._auth_ok(request):
+            return web.json_response(
+                {"error": {"code": "1002", "message": "Authorization Token is invalid"}}, status=401
+            )
+        body = await request.json()
+        self.chats.append(body)
+        said = str(body["messages"][-1]["content"])
+        if "[chat-fail]" in said:
+            return web.json_response({"error": {"code": "500", "message": "internal error"}}, status=500)
+        if "[chat-slow]" in said:
+            await asyncio.sleep(3)
+        answer = f"A cinematic shot of {said}, golden evening light, slow dolly-in, shallow depth of field"
+        return web.json_response(
+            {"model": body.get("model"), "choices": [{"index": 0, "message": {"role": "assistant", "content": answer}}]}
+        )
 
     async def _file(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import io
+from pathlib import Path
 
+import av
 import pytest
-from PIL import Image
+from PIL import Image, ImageChops
 
 from bot.errors import InvalidImage
-from bot.media import MAX_PROVIDER_BYTES, check_declared, normalise_image
+from bot.media import MAX_PROVIDER_BYTES, check_declared, last_frame_png, normalise_image
 
 
 def encode(img: Image.Image, fmt: str, **kw: object) -> bytes:
@@ -69,3 +71,17 @@ def test_declared_type_and_size_are_checked_before_downloading() -> None:
         check_declared("text/plain", 10)
     with pytest.raises(InvalidImage, match="too_large"):
         check_declared("image/jpeg", 60 * 1024 * 1024)
+
+
+def test_the_last_frame_of_a_clip_and_a_clip_that_is_not_one(tmp_path: Path) -> None:
+    """Extend's frame is the clip's last one; a file that is no video is refused as corrupt, never a crash."""
+    clip = Path(__file__).resolve().parents[1] / "fixtures" / "tiny.mp4"
+    with av.open(str(clip)) as container:
+        frames = [f.to_image().convert("RGB") for f in container.decode(container.streams.video[0])]
+    last = Image.open(io.BytesIO(last_frame_png(clip))).convert("RGB")
+    assert ImageChops.difference(last, frames[-1]).getbbox() is None
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(b"not a video at all" * 100)
+    with pytest.raises(InvalidImage) as info:
+        last_frame_png(junk)
+    assert info.value.reason == "corrupt"

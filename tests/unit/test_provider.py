@@ -206,3 +206,51 @@ async def test_download_streams_and_stops_past_the_cap(server, tmp_path: Path) -
             await client.download(f"{base}/big", tmp_path / "b.mp4", max_bytes=1_000_000)
     assert (tmp_path / "a.mp4").read_bytes() == b"x" * 1000
     assert not (tmp_path / "b.mp4").exists()
+
+
+@pytest.mark.parametrize("code", ["1304", "1308"])
+def test_daily_limit_and_usage_cap_stop_submitting_like_an_empty_balance(code: str) -> None:
+    """1304/1308 pause the queue (the runner's OutOfBalance path: alert once, keep jobs), never a plain retry."""
+    err = classify(429, {"error": {"code": code, "message": "limit"}})
+    assert isinstance(err, errors.OutOfBalance) and isinstance(err, errors.UsageCapReached)
+
+
+@pytest.mark.parametrize("code", ["1232", "1233"])
+def test_task_not_found_codes_on_a_look_up(code: str) -> None:
+    """A look-up answered with a "no such task" code is TaskNotFound, not a bad request."""
+    assert type(classify(400, {"error": {"code": code}}, lookup=True)) is errors.TaskNotFound
+
+
+async def test_a_gateway_html_404_or_405_on_a_look_up_is_not_task_not_found(server) -> None:
+    """An HTML 404/405 from a proxy says nothing about the task: retried, never "not found"."""
+    answers = [
+        web.Response(status=405, text="<html>405 Not Allowed</html>", content_type="text/html"),
+        web.Response(status=404, text="<html>404 Not Found</html>", content_type="text/html"),
+        web.json_response({"task_status": "PROCESSING", "id": "123"}),
+    ]
+
+    async def result(request: web.Request) -> web.Response:
+        return answers.pop(0)
+
+    base = await server({RESULT: result})
+    async with aiohttp.ClientSession() as session:
+        status = await (await client_for(session, base)).fetch("123")
+    assert status.status == "PROCESSING" and answers == []
+
+
+async def test_watermark_is_the_operators_setting_and_only_for_models_that_take_it(server) -> None:
+    """VIDEO_WATERMARK reaches CogVideoX bodies as watermark_enabled; Vidu bodies never get it; unset sends nothing."""
+    bodies: list[dict[str, Any]] = []
+
+    async def submit(request: web.Request) -> web.Response:
+        bodies.append(await request.json())
+        return web.json_response({"id": "1", "task_status": "PROCESSING"})
+
+    base = await server({SUBMIT: submit})
+    async with aiohttp.ClientSession() as session:
+        off = CogVideoClient(session, base_url=base, api_key="k" * 20, watermark=False)
+        await off.submit({"model": "cogvideox-3", "prompt": "x"})
+        await off.submit({"model": "viduq1-text", "prompt": "x"})
+        await (await client_for(session, base)).submit({"model": "cogvideox-3", "prompt": "x"})
+    assert [b.get("watermark_enabled") for b in bodies] == [False, None, None]
+    assert "watermark_enabled" not in bodies[1] and "watermark_enabled" not in bodies[2]

@@ -376,3 +376,19 @@ async def test_an_unapproved_request_expires_without_a_charge(world: World) -> N
     assert job is not None and job.state is JobState.EXPIRED and job.error_code == "approval_timeout"
     assert job.delivered_at is not None and job.charge is Charge.NONE
     assert await world.store.spent(10, "2027-01-15") == 0
+
+
+@pytest.mark.parametrize("code", ["1304", "1308"])
+async def test_daily_call_limit_and_usage_cap_pause_submitting_like_an_empty_balance(world: World, code: str) -> None:
+    """1304 (daily calls) and 1308 (usage cap): the job stays queued, the log channel hears it once, no fast retries."""
+    for _ in range(2):
+        world.api.submit_errors.append((429, {"error": {"code": code, "message": "limit reached"}}))
+    job_id = await world.request()
+    await world.run(1, advance=1)
+    await world.run(1, advance=1)
+    assert await world.state(job_id) is JobState.QUEUED and len(world.api.submits) == 1  # paused, not retried
+    await world.run(1, advance=61)
+    await world.run(1, advance=61)
+    await world.run(3)
+    assert world.modlog.events.count((10, "provider_balance")) == 1
+    assert await world.state(job_id) is JobState.DELIVERED
