@@ -13,6 +13,7 @@ VIDEO_API_BASE, VIDEO_API_KEY; NAIVE_POLL_SECONDS (default 2).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import os
 import time
@@ -57,10 +58,8 @@ async def call(method: str, url: str, **kwargs: Any) -> tuple[int, dict[str, Any
 
 
 async def show(interaction: discord.Interaction, title: str, text: str = "", **kwargs: Any) -> None:
-    try:
+    with contextlib.suppress(discord.HTTPException):
         await interaction.edit_original_response(embed=discord.Embed(title=title, description=text), **kwargs)
-    except discord.HTTPException:
-        pass
 
 
 @bot.tree.command(name="video", description="Make a short video from a text prompt")

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.procstat import cpu_seconds, rss_mib
+from bench.procstat import cpu_seconds, local_ports, rss_mib
 from bench.standins import BenchDiscord, BenchVideo
 from tests.e2e.harness import ROOT, BotProcess, bot_env
 from tests.standins.fake_discord import Interaction
@@ -85,10 +85,15 @@ class Measured:
     rss_mib: float = 0.0
     limited: int = 0
     span_s: float = float("nan")  # first command to the last job's end
+    limit_s: float = float("inf")  # how long the run waited for the jobs to end
     resubmitted: int = 0  # jobs whose submit request reached the provider more than once
     paid_twice: int = 0  # jobs with more than one provider task
     uploaded_twice: int = 0  # replies that received a video more than once
     touched_by_two: int = 0  # jobs polled or submitted by more than one process
+
+    @property
+    def finished_all(self) -> bool:
+        return self.ended == self.jobs
 
     def figures(self) -> dict[str, float]:
         return {
@@ -101,7 +106,8 @@ class Measured:
             "CPU": self.cpu_s,
             "RSS": self.rss_mib,
             "429s": self.limited,
-            "time to end all": self.span_s if self.ended == self.jobs else float("inf"),
+            # A lower bound (the time waited) when some jobs had not ended: see ``finished_all``.
+            "time to end all": self.span_s if self.finished_all else self.limit_s,
             "ended": self.ended,
             "resubmitted": self.resubmitted,
             "paid twice": self.paid_twice,
@@ -171,9 +177,9 @@ def ended(discord_api: BenchDiscord, inters: list[Interaction]) -> list[float]:
     return out
 
 
-async def wait_all(discord_api: BenchDiscord, inters: list[Interaction], timeout: float, pids: list[int]) -> float:
-    """Wait until every job has ended (or ``timeout``); return the bots' total CPU seconds by then."""
-    deadline = time.monotonic() + timeout
+async def wait_all(discord_api: BenchDiscord, inters: list[Interaction], limit_s: float, pids: list[int]) -> float:
+    """Wait until every job has ended (or ``limit_s`` has passed); return the bots' total CPU seconds by then."""
+    deadline = time.monotonic() + limit_s
     while True:
         cpu = sum(cpu_seconds(p) for p in pids)
         if len(ended(discord_api, inters)) == len(inters) or time.monotonic() > deadline:
@@ -204,12 +210,17 @@ async def run(kind: str, setup: Setup, root: Path, prompt_of: Callable[[int], st
         if setup.rate_limits:
             discord_api.rate_limits = RateLimiter()
         pids = [b.proc.pid for b in bots if b.proc is not None]
+        if len(pids) > 1:  # tell the processes' downloads and uploads apart by their sockets
+            discord_api.who = video_api.who = lambda port: next(
+                (f"p{i}" for i, pid in enumerate(pids) if port in local_ports(pid)), None
+            )
         # CPU from just before the burst is written to the check (every 0.2 s) that sees the last job end.
         cpu0 = sum(cpu_seconds(p) for p in pids)
         sent, inters = await discord_api.burst(prompts)
         cpu = await wait_all(discord_api, inters, setup.timeout, pids) - cpu0
         measured = measure(discord_api, video_api, inters, sent)
         measured.cpu_s = cpu
+        measured.limit_s = setup.timeout
         measured.rss_mib = max(rss_mib(p)[1] for p in pids)
         return measured
     finally:
@@ -232,10 +243,14 @@ def measure(discord_api: BenchDiscord, video_api: BenchVideo, inters: list[Inter
         tasks = tasks_by_prompt.get(inter.prompt, [])
         out.paid_twice += len(tasks) > 1
         out.resubmitted += len(video_api.submits_by_prompt.get(inter.prompt, [])) > 1
-        keys = set(video_api.submits_by_prompt.get(inter.prompt, []))
+        # Which processes submitted, polled, downloaded or uploaded the job (keys are p0, p1, …).
+        keys = {k.rsplit("-", 1)[-1] for k in video_api.submits_by_prompt.get(inter.prompt, [])}
         for task in tasks:
-            keys |= video_api.pollers.get(task.id, set())
+            keys |= {k.rsplit("-", 1)[-1] for k in video_api.pollers.get(task.id, set())}
+            keys |= {k for k in video_api.downloaders.get(task.id, set()) if k}
             out.polls.append(task.polls)
+        if msg is not None:
+            keys |= {k for k in discord_api.uploaders.get(msg.id, set()) if k}
         out.touched_by_two += len(keys) > 1
         if msg is None or msg.final_at is None:
             continue

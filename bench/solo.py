@@ -16,7 +16,7 @@ from tests.e2e.harness import BotProcess
 
 async def relay(workdir: Path) -> int:
     """A 95 MiB result is streamed to disk: the bot's RSS grows by at most 16 MiB."""
-    workdir.mkdir(parents=True)
+    workdir.mkdir(parents=True)  # noqa: ASYNC240
     discord_api, video_api = BenchDiscord(premium_tier=3), BenchVideo(duration=0.5, big_size=95 * 1024 * 1024)
     await discord_api.start()
     await video_api.start()
@@ -45,7 +45,7 @@ async def relay(workdir: Path) -> int:
 
 async def startup(workdir: Path, jobs: int = 1000) -> int:
     """Time from process start to gateway ready with 1,000 unfinished jobs in the store."""
-    workdir.mkdir(parents=True)
+    workdir.mkdir(parents=True)  # noqa: ASYNC240
     discord_api, video_api = BenchDiscord(), BenchVideo(duration=3600)
     await discord_api.start()
     await video_api.start()
@@ -62,7 +62,9 @@ async def startup(workdir: Path, jobs: int = 1000) -> int:
         started = time.monotonic()
         await bot.start(discord_api)
         took = time.monotonic() - started
-        print(f"| start-up to gateway ready with {acked} unfinished jobs (reelbot only) | {took:.3g} s | — |", flush=True)
+        print(
+            f"| start-up to gateway ready with {acked} unfinished jobs (reelbot only) | {took:.3g} s | — |", flush=True
+        )
         return 0
     finally:
         await bot.stop()

@@ -11,6 +11,7 @@ import json
 import random
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -22,6 +23,11 @@ MIB = 1024 * 1024
 CHUNK = 256 * 1024
 
 
+def peer_port(request: web.Request) -> int:
+    peer = request.transport.get_extra_info("peername") if request.transport else None
+    return int(peer[1]) if peer else 0
+
+
 class BenchDiscord(FakeDiscord):
     """FakeDiscord with a true burst, paced uploads and a count of uploads per message."""
 
@@ -29,6 +35,8 @@ class BenchDiscord(FakeDiscord):
         super().__init__(**kwargs)
         self.upload_rate: float | None = None  # bytes/s an upload is held to; None: unpaced
         self.uploads: Counter[int] = Counter()  # message id -> requests that carried a file
+        self.who: Callable[[int], str | None] | None = None  # a client's TCP port -> which bot process
+        self.uploaders: defaultdict[int, set[str | None]] = defaultdict(set)  # message id -> processes
         self._held: list[dict[str, Any]] | None = None
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
@@ -73,6 +81,8 @@ class BenchDiscord(FakeDiscord):
             message_id = self._message_of("/" + request.match_info["tail"])
             if message_id is not None:
                 self.uploads[message_id] += 1
+                if self.who is not None:
+                    self.uploaders[message_id].add(self.who(peer_port(request)))
         return response
 
     def _message_of(self, path: str) -> int | None:
@@ -101,6 +111,8 @@ class BenchVideo(FakeVideoAPI):
         self.fault_counts: Counter[str] = Counter()
         self.submits_by_prompt: defaultdict[str, list[str]] = defaultdict(list)  # prompt -> keys, per submit
         self.pollers: defaultdict[str, set[str]] = defaultdict(set)  # task id -> keys that polled it
+        self.who: Callable[[int], str | None] | None = None  # a client's TCP port -> which bot process
+        self.downloaders: defaultdict[str, set[str | None]] = defaultdict(set)  # task id -> processes
         self._calls: Counter[tuple[str, str]] = Counter()
         self._video: bytes | None = None
 
@@ -117,7 +129,11 @@ class BenchVideo(FakeVideoAPI):
         self._calls[(prompt, kind)] += 1
         draw = random.Random(f"{self.fault_seed}:{prompt}:{kind}:{self._calls[(prompt, kind)]}").random()
         p429, p5xx, phang = self.faults
-        fault = "429" if draw < p429 else "5xx" if draw < p429 + p5xx else "hang" if draw < p429 + p5xx + phang else None
+        fault = None
+        for name, edge in (("429", p429), ("5xx", p429 + p5xx), ("hang", p429 + p5xx + phang)):
+            if draw < edge:
+                fault = name
+                break
         if fault:
             self.fault_counts[fault] += 1
         return fault
@@ -162,6 +178,8 @@ class BenchVideo(FakeVideoAPI):
         if request.match_info["name"] == "cover.png" or (self.video_size is None and self.download_rate is None):
             return await super()._file(request)
         self.downloads += 1
+        if self.who is not None:
+            self.downloaders[request.match_info["name"].split("-")[0].split(".")[0]].add(self.who(peer_port(request)))
         if self.video_size is not None and (self._video is None or len(self._video) != self.video_size):
             self._video = padded_mp4(self.video_size)
         data = self._video if self.video_size is not None else TINY_MP4
