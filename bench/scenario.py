@@ -90,6 +90,7 @@ class Measured:
     paid_twice: int = 0  # jobs with more than one provider task
     uploaded_twice: int = 0  # replies that received a video more than once
     touched_by_two: int = 0  # jobs polled or submitted by more than one process
+    video_bytes: list[int] = field(default_factory=list)  # per delivered reply, the size of its attachments
 
     @property
     def finished_all(self) -> bool:
@@ -258,6 +259,7 @@ def measure(discord_api: BenchDiscord, video_api: BenchVideo, inters: list[Inter
         ends.append(msg.final_at)
         out.edits.append(msg.edits_by_token + msg.edits_by_bot)
         out.uploaded_twice += discord_api.uploads.get(msg.id, 0) > 1
+        out.video_bytes.append(sum(len(data) for data in msg.files.values()))
         if msg.title.startswith("✅") and tasks:
             out.succeeded += 1
             task = tasks[0]

@@ -28,6 +28,7 @@ async def test_both_bots_deliver_a_burst_through_the_harness(tmp_path: Path) -> 
         assert (m.jobs, m.ended, m.succeeded) == (2, 2, 2), kind
         assert len(m.ack_ms) == 2 and len(m.lag_s) == 2 and m.polls and m.cpu_s > 0 and m.rss_mib > 0, kind
         assert m.uploaded_twice == m.paid_twice == 0, kind
+        assert m.video_bytes == [1024 * 1024] * 2, kind  # each reply carries the whole video
         measured[kind] = m
     lines, _ = bench_run.table({"burst": [(measured["reelbot"], measured["naive"])]}, bench_run.QUICK)
     assert sum(line.startswith("| burst") for line in lines) == sum(row[0] == "burst" for row in bench_run.ROWS)
