@@ -109,6 +109,7 @@ ROWS: list[tuple[str, str, str, float | None, str | None]] = [
     ("burst", "polls/job", "", 0.5, "ratio"),
     ("burst", "edits/job", "", None, None),
     ("burst", "CPU", "s", None, None),
+    ("burst", "not acked in 3 s", "", None, None),
     ("inflight", "ack p50", "ms", None, None),
     ("inflight", "ack p99", "ms", 0.5, "ratio"),
     ("inflight", "lag p95", "s", 0.7, "ratio"),
@@ -117,6 +118,7 @@ ROWS: list[tuple[str, str, str, float | None, str | None]] = [
     ("inflight", "CPU", "s", 0.7, "ratio"),
     ("inflight", "RSS", "MiB", 200, "abs"),
     ("inflight", "429s", "", 0, "abs"),
+    ("inflight", "not acked in 3 s", "", None, None),
     ("media", "lag p50", "s", None, None),
     ("media", "lag p95", "s", 0.7, "ratio"),
     ("faults", "time to end all", "s", 2.0, "ratio"),
@@ -145,6 +147,8 @@ def ratio(a: float, b: float) -> float:
 def fmt(value: float) -> str:
     if math.isnan(value):
         return "—"
+    if math.isinf(value):
+        return "∞ (not acked in 3 s)" if value > 0 else "-∞"
     return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
 
 
@@ -242,7 +246,7 @@ async def compare(names: list[str], sizes: Sizes, runs: int, root: Path) -> dict
 def summary(m: Measured) -> str:
     f = m.figures()
     keys = ("ack p99", "lag p95", "polls/job", "edits/job", "CPU", "RSS", "429s", "touched by two")
-    keys += ("resubmitted", "paid twice", "uploaded twice")
+    keys += ("resubmitted", "paid twice", "uploaded twice", "not acked in 3 s")
     end = (
         f"ended {m.ended}/{m.jobs} in {fmt(m.span_s)} s"
         if m.finished_all
@@ -263,8 +267,11 @@ async def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         compared = [n for n in names if n not in ("relay", "startup")]
         results = await compare(compared, sizes, runs, Path(tmp))
-        lines, missed = table(results, sizes)
-        print("\n" + "\n".join(lines), flush=True)
+        if results:
+            lines, missed = table(results, sizes)
+            print("\n" + "\n".join(lines), flush=True)
+        if "relay" in names or "startup" in names:
+            print("\n| measure | value | target |\n| --- | --- | --- |", flush=True)
         for name in ("relay", "startup"):
             if name in names:
                 missed += await solo.SCENARIOS[name](Path(tmp) / name)

@@ -90,6 +90,7 @@ class Measured:
     paid_twice: int = 0  # jobs with more than one provider task
     uploaded_twice: int = 0  # replies that received a video more than once
     touched_by_two: int = 0  # jobs polled or submitted by more than one process
+    unacked: int = 0  # commands not acknowledged within Discord's 3 s (the member saw a failure)
     video_bytes: list[int] = field(default_factory=list)  # per delivered reply, the size of its attachments
 
     @property
@@ -114,6 +115,7 @@ class Measured:
             "paid twice": self.paid_twice,
             "uploaded twice": self.uploaded_twice,
             "touched by two": self.touched_by_two,
+            "not acked in 3 s": self.unacked,
         }
 
 
@@ -169,12 +171,15 @@ async def start_bots(kind: str, setup: Setup, root: Path, discord_api: BenchDisc
 
 
 def ended(discord_api: BenchDiscord, inters: list[Interaction]) -> list[float]:
-    """When each ended job's reply first showed a final state."""
+    """When each ended job's reply first showed a final state. A command not acknowledged within
+    Discord's 3 s has ended too, for the member (Discord shows "The application did not respond")."""
     out = []
     for inter in inters:
         msg = discord_api.reply_to(inter)
         if msg is not None and msg.final_at is not None:
             out.append(msg.final_at)
+        elif inter.acked_at is None and time.time() > inter.created + discord_api.ack_deadline:
+            out.append(inter.created + discord_api.ack_deadline)
     return out
 
 
@@ -236,10 +241,16 @@ def measure(discord_api: BenchDiscord, video_api: BenchVideo, inters: list[Inter
     tasks_by_prompt: dict[str, list] = {}
     for task in video_api.tasks.values():
         tasks_by_prompt.setdefault(str(task.body.get("prompt")), []).append(task)
-    ends = []
+    ends: list[float] = []
     for inter in inters:
         if inter.acked_at is not None:
             out.ack_ms.append(1000 * (inter.acked_at - inter.created))
+        else:  # refused by Discord after 3 s: an infinite latency in the percentiles
+            out.ack_ms.append(float("inf"))
+            out.unacked += 1
+            out.ended += 1
+            ends.append(inter.created + discord_api.ack_deadline)
+            continue
         msg = discord_api.reply_to(inter)
         tasks = tasks_by_prompt.get(inter.prompt, [])
         out.paid_twice += len(tasks) > 1
