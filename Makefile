@@ -26,6 +26,7 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/pytest
 
+# reelbot against a naive bot in the same run (docs/benchmarks.md); BENCH_QUICK=1 for smaller sizes.
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 

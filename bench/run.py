@@ -1,286 +1,281 @@
-"""reelbot benchmarks: ``python -m bench.run`` (or ``make bench``). Exits non-zero when a target is missed.
+"""reelbot benchmarks, side by side with a naive bot: ``python -m bench.run [--quick] [scenario …]``.
 
-Each scenario starts the real bot (``python -m bot run``) against the local Discord and CogVideoX
-stand-ins over real sockets. Provider durations are drawn from a lognormal distribution (median 60 s)
-and compressed in time by SCALE, with the bot's poll bounds compressed by the same factor, so that the
-ratios (polls per job, lag relative to the poll interval) stay honest; lags are reported scaled back.
+``make bench`` runs every scenario at full size; ``--quick`` (or BENCH_QUICK=1) runs smaller sizes for
+a smoke run. Each scenario runs BENCH_RUNS times (default 3) against reelbot (``python -m bot run``) and
+the naive bot (``python -m bench.naive``), with the same prompts, the same job durations and the same
+provider faults for both in each run; every headline figure is the median over the runs of
+reelbot ÷ naive. Exits non-zero when a target is missed. Method: docs/benchmarks.md.
+
+Scenarios: burst, inflight, media, faults, multi (needs BENCH_DATABASE_URL or TEST_DATABASE_URL, a
+PostgreSQL server), and the reelbot-only relay and startup.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
+import os
 import random
+import secrets
 import statistics
 import sys
 import tempfile
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from bench.procstat import cpu_seconds, rss_mib
-from tests.e2e.harness import BotProcess, bot_env
-from tests.standins.fake_discord import FakeDiscord
-from tests.standins.fake_video import FakeVideoAPI
-from tests.standins.ratelimits import RateLimiter
+from bench import scenario, solo
+from bench.scenario import Measured, Setup
 
-SCALE = 4.0  # provider durations and the bot's timings run 4x faster than real
-MEDIAN_S, SIGMA = 60.0, 0.2  # one option set's spread; see docs/benchmarks.md
+MIB = 1024 * 1024
+FAULT_MIX = (0.05, 0.10, 0.02)  # P(429 1302), P(500), P(a 60-s hang), per provider call
 
 
-@dataclass
-class Result:
-    """One measured figure and its target."""
-
-    name: str
-    value: float
-    unit: str
-    target: float | None = None
-    lower_is_better: bool = True
-    note: str = ""
-
-    @property
-    def ok(self) -> bool:
-        if self.target is None:
-            return True
-        return self.value <= self.target if self.lower_is_better else self.value >= self.target
-
-    def row(self) -> str:
-        target = "—" if self.target is None else f"{'≤' if self.lower_is_better else '≥'} {self.target:g} {self.unit}"
-        verdict = "" if self.target is None else ("✓" if self.ok else "✗")
-        return f"| {self.name} | {self.value:.3g} {self.unit} | {target} | {verdict} | {self.note} |"
+@dataclass(frozen=True)
+class Sizes:
+    burst: int
+    burst_median: float
+    warm: int
+    inflight: int
+    inflight_mean: float
+    media: int
+    media_window: float
+    faults: int
+    faults_mean: float
+    multi: int
+    multi_mean: float
+    cap: float  # the longest a scenario waits for its jobs to end
 
 
-@dataclass
-class Bench:
-    results: list[Result] = field(default_factory=list)
-
-    def add(self, *results: Result) -> None:
-        for r in results:
-            self.results.append(r)
-            print(r.row(), flush=True)
+FULL = Sizes(200, 30.0, 20, 1000, 60.0, 60, 15.0, 60, 20.0, 40, 20.0, 600.0)
+QUICK = Sizes(60, 15.0, 10, 500, 20.0, 20, 5.0, 30, 10.0, 16, 10.0, 240.0)
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))] if ordered else float("nan")
+def lognormal(rng: random.Random, n: int, median: float, sigma: float = 0.35) -> list[float]:
+    return [rng.lognormvariate(math.log(median), sigma) for _ in range(n)]
 
 
-def lognormal(rng: random.Random) -> Callable[[], float]:
-    return lambda: rng.lognormvariate(math.log(MEDIAN_S), SIGMA) / SCALE
+def normal(rng: random.Random, n: int, mean: float, cv: float = 0.25) -> list[float]:
+    return [max(0.2 * mean, rng.gauss(mean, cv * mean)) for _ in range(n)]
 
 
-async def start(
-    workdir: Path, discord_api: FakeDiscord, video_api: FakeVideoAPI, *, scale: float = SCALE, **extra: str
-) -> BotProcess:
-    """Start the bot with its timings compressed by ``scale`` (1.0: real time)."""
-    env = bot_env(
-        workdir,
-        discord_api,
-        video_api,
-        LOG_LEVEL="WARNING",
-        GUILD_DAILY_BUDGET="100000",
-        USER_HOURLY_LIMIT="100000",
-        POLL_MIN_INTERVAL=str(2 / scale),
-        POLL_MAX_INTERVAL=str(30 / scale),
-        PROGRESS_EDIT_INTERVAL=str(30 / scale),
-        JOB_DEADLINE_SECONDS=str(1200 / scale),
-        **extra,
-    )
-    bot = BotProcess(workdir, env)
-    await bot.start(discord_api)
-    return bot
+def setups(s: Sizes, run: int, database: str | None) -> dict[str, Setup]:
+    """Every scenario of one run; the durations are drawn from a seed per scenario and run."""
+
+    def rng(name: str) -> random.Random:
+        return random.Random(f"{name}:{run}")
+
+    media = [10.0 + s.media_window * rng("media").random() for _ in range(s.media)]  # 60 finishes within 15 s
+    return {
+        "burst": Setup(
+            "burst", lognormal(rng("burst"), s.burst, s.burst_median), lognormal(rng("w"), s.warm, s.burst_median)
+        ),
+        "inflight": Setup(
+            "inflight",
+            normal(rng("inflight"), s.inflight, s.inflight_mean),
+            normal(rng("w"), s.warm, s.inflight_mean),
+            rate_limits=True,
+        ),
+        "media": Setup("media", media, media[: s.warm], video_size=6 * MIB, download_rate=3 * MIB, upload_rate=6 * MIB),
+        "faults": Setup(
+            "faults",
+            normal(rng("faults"), s.faults, s.faults_mean),
+            normal(rng("w"), s.warm, s.faults_mean),
+            timeout=s.cap,
+            faults=FAULT_MIX,
+            fault_seed=run,
+        ),
+        "multi": Setup(
+            "multi",
+            normal(rng("multi"), s.multi, s.multi_mean),
+            normal(rng("w"), s.warm, s.multi_mean),
+            timeout=s.cap,
+            video_size=8 * MIB,
+            download_rate=3 * MIB,
+            upload_rate=6 * MIB,
+            processes=2,
+            database=database,
+        ),
+    }
 
 
-def finals(discord_api: FakeDiscord) -> dict[str, float]:
-    """Return, per interaction token, when its reply first showed a final state."""
-    out: dict[str, float] = {}
-    for token, inter in discord_api.interactions.items():
-        msg = discord_api.reply_to(inter)
-        if msg is not None and msg.final_at is not None:
-            out[token] = msg.final_at
-    return out
+# (scenario, figure, unit, target, kind): kind "ratio" compares reelbot ÷ naive with the target;
+# "abs" compares reelbot's own median; None shows the figure without a target.
+ROWS: list[tuple[str, str, str, float | None, str | None]] = [
+    ("burst", "ack p50", "ms", None, None),
+    ("burst", "ack p99", "ms", 0.8, "ratio"),
+    ("burst", "lag p50", "s", None, None),
+    ("burst", "lag p95", "s", 0.7, "ratio"),
+    ("burst", "polls/job", "", 0.5, "ratio"),
+    ("burst", "edits/job", "", None, None),
+    ("burst", "CPU", "s", None, None),
+    ("burst", "not acked in 3 s", "", None, None),
+    ("inflight", "ack p50", "ms", None, None),
+    ("inflight", "ack p99", "ms", 0.5, "ratio"),
+    ("inflight", "lag p95", "s", 0.7, "ratio"),
+    ("inflight", "polls/job", "", None, None),
+    ("inflight", "edits/job", "", None, None),
+    ("inflight", "CPU", "s", 0.7, "ratio"),
+    ("inflight", "RSS", "MiB", 200, "abs"),
+    ("inflight", "429s", "", 0, "abs"),
+    ("inflight", "not acked in 3 s", "", None, None),
+    ("media", "lag p50", "s", None, None),
+    ("media", "lag p95", "s", 0.7, "ratio"),
+    ("faults", "time to end all", "s", 2.0, "ratio"),
+    ("faults", "ended", "", None, None),
+    ("multi", "lag p95", "s", None, None),
+    ("multi", "resubmitted", "jobs", 0, "abs"),
+    ("multi", "paid twice", "jobs", 0, "abs"),
+    ("multi", "uploaded twice", "jobs", 0, "abs"),
+    ("multi", "touched by two", "jobs", 0, "abs"),
+]
 
 
-async def burst(discord_api: FakeDiscord, n: int, prefix: str, gap_s: float = 0.002) -> list:
-    """Send ``n`` commands 2 ms apart (the stand-in shares its event loop with the sender, so a gap lets it
-    record acknowledgements as they arrive instead of after the whole burst)."""
-    sent = []
-    for i in range(n):
-        sent.append(await discord_api.slash("video", [{"name": "prompt", "type": 3, "value": f"{prefix} {i}"}]))
-        await asyncio.sleep(gap_s)
-    return sent
+def median(values: list[float]) -> float:
+    clean = [v for v in values if not math.isnan(v)]
+    return statistics.median(clean) if clean else float("nan")
 
 
-def acks(interactions: list) -> list[float]:
-    return [1000 * (i.acked_at - i.created) for i in interactions if i.acked_at is not None]
+def ratio(a: float, b: float) -> float:
+    if math.isnan(a) or math.isnan(b):
+        return float("nan")
+    if b == 0:
+        return 1.0 if a == 0 else float("inf")
+    return a / b
 
 
-async def scenario_lag(bench: Bench, root: Path, rng: random.Random) -> None:
-    """Ack latency for 200 commands; delivery lag and polls per job vs fixed 2-s and 5-s pollers."""
-    discord_api, video_api = FakeDiscord(), FakeVideoAPI(duration_fn=lognormal(rng))
-    await discord_api.start()
-    await video_api.start()
-    bot = await start(root / "lag", discord_api, video_api, PROVIDER_MAX_IN_FLIGHT="1000")
-    try:
-        warm = await burst(discord_api, 20, "warm-up")  # the schedule learns from finished jobs
-        await discord_api.wait_for(lambda: len(finals(discord_api)) >= len(warm), timeout=120, what="warm-up")
-        measured = await burst(discord_api, 200, "measured")
-        await discord_api.wait_for(lambda: len(finals(discord_api)) >= 220, timeout=300, what="200 videos")
-        ack = acks(measured)
-        bench.add(
-            Result("ack latency p50 (200-command burst)", pct(ack, 0.5), "ms"),
-            Result("ack latency p99 (200-command burst)", pct(ack, 0.99), "ms", 100),
+def fmt(value: float) -> str:
+    if math.isnan(value):
+        return "—"
+    if math.isinf(value):
+        return "∞ (not acked in 3 s)" if value > 0 else "-∞"
+    return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+
+
+def table(results: dict[str, list[tuple[Measured, Measured]]], sizes: Sizes) -> tuple[list[str], int]:
+    """The markdown table (medians over runs) and the number of targets missed."""
+    lines = [
+        "| scenario | figure | reelbot | naive | reelbot ÷ naive | target | met |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    missed = 0
+    for name, figure, unit, target, kind in ROWS:
+        if name not in results:
+            continue
+        runs = results[name]
+        ours = median([r.figures()[figure] for r, _ in runs])
+        theirs = median([n.figures()[figure] for _, n in runs])
+        ratios = median([ratio(r.figures()[figure], n.figures()[figure]) for r, n in runs])
+        # Where a bot left jobs unfinished, its time is the time waited: a lower bound (">").
+        ours_bound = ">" if figure == "time to end all" and not all(r.finished_all for r, _ in runs) else ""
+        theirs_bound = ">" if figure == "time to end all" and not all(n.finished_all for _, n in runs) else ""
+        verdict, goal = "", "—"
+        if kind is not None and target is not None:
+            value = ratios if kind == "ratio" else ours
+            goal = f"≤ {target:g}×" if kind == "ratio" else f"≤ {target:g} {unit}".strip()
+            ok = not math.isnan(value) and value <= target and not ours_bound
+            verdict = "✓" if ok else "✗ not met"
+            missed += not ok
+        label = f"{figure} ({unit})" if unit else figure
+        ratio_bound = ours_bound if not theirs_bound else ("<" if not ours_bound else "~")
+        shown = "—" if kind == "abs" else f"{ratio_bound}{fmt(ratios)}×"
+        lines.append(
+            f"| {name} ({describe(name, sizes)}) | {label} | {ours_bound}{fmt(ours)} | {theirs_bound}{fmt(theirs)} "
+            f"| {shown} | {goal} | {verdict} |"
         )
-        done = finals(discord_api)
-        by_prompt = {str(t.body.get("prompt")): t for t in video_api.tasks.values()}
-        lags, polls, durations = [], [], []
-        for inter in measured:
-            task = by_prompt.get(inter.prompt)
-            if task is None or inter.token not in done:
+    return lines, missed
+
+
+def describe(name: str, s: Sizes) -> str:
+    return {
+        "burst": f"{s.burst} at once, lognormal median {s.burst_median:g} s σ 0.35",
+        "inflight": f"{s.inflight} at once, {s.inflight_mean:g} s ± 25 %, Discord limits",
+        "media": f"{s.media} jobs, 6 MiB, 3 MiB/s down, 6 MiB/s up",
+        "faults": f"{s.faults} jobs of {s.faults_mean:g} s ± 25 %, 5 % 429, 10 % 5xx, 2 % 60-s hangs",
+        "multi": f"2 processes on PostgreSQL, {s.multi} jobs of 8 MiB",
+    }[name]
+
+
+async def fresh_database() -> tuple[str, Callable[[], object]] | None:
+    """A fresh schema on BENCH_DATABASE_URL (or TEST_DATABASE_URL); None when neither is set."""
+    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return None
+    import asyncpg
+
+    schema = f"bench_{secrets.token_hex(5)}"
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(f"CREATE SCHEMA {schema}")
+    finally:
+        await conn.close()
+
+    async def drop() -> None:
+        c = await asyncpg.connect(url)
+        try:
+            await c.execute(f"DROP SCHEMA {schema} CASCADE")
+        finally:
+            await c.close()
+
+    return f"{url}?search_path={schema}", drop
+
+
+async def compare(names: list[str], sizes: Sizes, runs: int, root: Path) -> dict[str, list[tuple[Measured, Measured]]]:
+    results: dict[str, list[tuple[Measured, Measured]]] = {}
+    for run in range(runs):
+        for name in names:
+            db = await fresh_database() if name == "multi" else None
+            if name == "multi" and db is None:
+                print("multi: skipped (set BENCH_DATABASE_URL or TEST_DATABASE_URL to a PostgreSQL server)")
                 continue
-            # Detection lag is schedule-bound and scales with time; delivery (download, upload, edit) does not.
-            detected = task.seen_done_at or done[inter.token]
-            lags.append((detected - (task.created + task.duration)) * SCALE + (done[inter.token] - detected))
-            polls.append(task.polls)
-            durations.append(task.duration * SCALE)
-        bench.add(
-            Result("reelbot delivery lag p50", pct(lags, 0.5), "s"),
-            Result("reelbot delivery lag p95", pct(lags, 0.95), "s", 2.0),
-            Result(
-                "reelbot polls per job (mean)",
-                statistics.mean(polls),
-                "polls",
-                note=f"median job {statistics.median(durations):.0f} s",
-            ),
-        )
-        for interval in (2.0, 5.0):
-            fixed_polls = [math.ceil(d / interval) for d in durations]
-            fixed_lag = [math.ceil(d / interval) * interval - d for d in durations]
-            bench.add(
-                Result(f"fixed {interval:g}-s poller lag p95 (same durations)", pct(fixed_lag, 0.95), "s"),
-                Result(f"fixed {interval:g}-s poller polls per job", statistics.mean(fixed_polls), "polls"),
-            )
-        ratio = statistics.mean(polls) / statistics.mean([math.ceil(d / 2.0) for d in durations])
-        bench.add(Result("reelbot polls ÷ fixed 2-s poller polls", ratio, "×", 0.5))
-        calls = [
-            r for r in discord_api.requests if not r.path.startswith(("/users", "/oauth2", "/applications", "/gateway"))
-        ]
-        bench.add(Result("Discord calls per job", len(calls) / len(discord_api.interactions), "calls", 8))
-    finally:
-        await bot.stop()
-        await discord_api.stop()
-        await video_api.stop()
+            setup = setups(sizes, run, db[0] if db else None)[name]
+            order = ("reelbot", "naive") if run % 2 == 0 else ("naive", "reelbot")  # cancel drift
+            got: dict[str, Measured] = {}
+            try:
+                for kind in order:
+                    work = root / f"run{run}" / kind
+                    got[kind] = await scenario.run(kind, setup, work, lambda i, n=name, r=run: f"{n} {r} job {i}")
+                    print(f"run {run + 1} {name} {kind}: {summary(got[kind])}", flush=True)
+            finally:
+                if db is not None:
+                    await db[1]()  # type: ignore[misc]
+            results.setdefault(name, []).append((got["reelbot"], got["naive"]))
+    return results
 
 
-async def scenario_scale(bench: Bench, root: Path, rng: random.Random, jobs: int = 1000) -> None:
-    """1,000 jobs in flight, in real time (CPU is only honest uncompressed): bot CPU, peak RSS, ack latency
-    meanwhile, and 429s under Discord-like rate limits."""
-    discord_api, video_api = FakeDiscord(), FakeVideoAPI(duration_fn=lambda: 300.0 * (1 + rng.random()))
-    discord_api.rate_limits = RateLimiter()
-    await discord_api.start()
-    await video_api.start()
-    bot = await start(root / "scale", discord_api, video_api, scale=1.0, PROVIDER_MAX_IN_FLIGHT=str(jobs))
-    assert bot.proc is not None
-    pid = bot.proc.pid
-    try:
-        await burst(discord_api, jobs, "load")
-        await discord_api.wait_for(lambda: len(video_api.tasks) >= jobs, timeout=300, what="1000 jobs in flight")
-        cpu0, t0 = cpu_seconds(pid), time.monotonic()
-        probes = []
-        for _ in range(20):
-            await asyncio.sleep(1.0)
-            probes += await burst(discord_api, 1, "probe")
-        cpu = (cpu_seconds(pid) - cpu0) / (time.monotonic() - t0) * 100
-        _, peak = rss_mib(pid)
-        bench.add(
-            Result(f"bot CPU with {jobs} jobs in flight (mean of 20 s)", cpu, "% of a core", 5),
-            Result("bot peak RSS", peak, "MiB", 200),
-            Result(f"ack latency p99 with {jobs} in flight", pct(acks(probes), 0.99), "ms", 150),
-            Result(f"Discord 429s at {jobs} jobs in flight", discord_api.rate_limits.limited, "429s", 0),
-        )
-    finally:
-        await bot.stop()
-        await discord_api.stop()
-        await video_api.stop()
-
-
-async def scenario_relay(bench: Bench, root: Path) -> None:
-    """A 95 MiB result is streamed to disk: the bot's RSS grows by at most 16 MiB."""
-    discord_api, video_api = FakeDiscord(premium_tier=3), FakeVideoAPI(duration=0.5, big_size=95 * 1024 * 1024)
-    await discord_api.start()
-    await video_api.start()
-    bot = await start(root / "relay", discord_api, video_api)
-    assert bot.proc is not None
-    try:
-        await asyncio.sleep(2.0)
-        before, _ = rss_mib(bot.proc.pid)
-        peak = before
-        inter = (await burst(discord_api, 1, "a big one [big]"))[0]
-        while discord_api.reply_to(inter) is None or discord_api.reply_to(inter).final_at is None:  # type: ignore[union-attr]
-            peak = max(peak, rss_mib(bot.proc.pid)[0])
-            await asyncio.sleep(0.02)
-        bench.add(
-            Result(
-                "RSS growth relaying a 95 MiB video",
-                peak - before,
-                "MiB",
-                16,
-                note="download streamed to disk; the upload is read from the file",
-            )
-        )
-    finally:
-        await bot.stop()
-        await discord_api.stop()
-        await video_api.stop()
-
-
-async def scenario_startup(bench: Bench, root: Path, jobs: int = 1000) -> None:
-    """Time from process start to connected, with 1,000 unfinished jobs in the store."""
-    discord_api, video_api = FakeDiscord(), FakeVideoAPI(duration=3600)
-    await discord_api.start()
-    await video_api.start()
-    workdir = root / "startup"
-    bot = await start(workdir, discord_api, video_api, PROVIDER_MAX_IN_FLIGHT=str(jobs))
-    try:
-        await burst(discord_api, jobs, "waiting")
-        await discord_api.wait_for(lambda: len(video_api.tasks) >= jobs, timeout=300, what="the jobs submitted")
-        await bot.stop()
-        started = time.monotonic()
-        await bot.start(discord_api)
-        bench.add(
-            Result(
-                f"start-up to gateway ready with {jobs} unfinished jobs",
-                time.monotonic() - started,
-                "s",
-                note="includes Python and discord.py import",
-            )
-        )
-    finally:
-        await bot.stop()
-        await discord_api.stop()
-        await video_api.stop()
+def summary(m: Measured) -> str:
+    f = m.figures()
+    keys = ("ack p99", "lag p95", "polls/job", "edits/job", "CPU", "RSS", "429s", "touched by two")
+    keys += ("resubmitted", "paid twice", "uploaded twice", "not acked in 3 s")
+    end = (
+        f"ended {m.ended}/{m.jobs} in {fmt(m.span_s)} s"
+        if m.finished_all
+        else f"ended {m.ended}/{m.jobs} in {m.limit_s:g} s"
+    )
+    return end + ", " + ", ".join(f"{k} {fmt(f[k])}" for k in keys)
 
 
 async def main(argv: list[str]) -> int:
-    rng = random.Random(7)
-    bench = Bench()
-    print("| measure | value | target | | note |\n| --- | --- | --- | --- | --- |", flush=True)
+    quick = "--quick" in argv or os.environ.get("BENCH_QUICK") == "1"
+    names = [a for a in argv if not a.startswith("-")] or ["burst", "inflight", "media", "faults", "multi"]
+    if not [a for a in argv if not a.startswith("-")] and not quick:
+        names += ["relay", "startup"]
+    sizes = QUICK if quick else FULL
+    runs = int(os.environ.get("BENCH_RUNS", "3"))
+    print(f"mode: {'quick' if quick else 'full'}, {runs} runs, scenarios: {' '.join(names)}", flush=True)
+    missed = 0
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        for name in ("lag", "scale", "relay", "startup"):
-            (root / name).mkdir()
-        if not argv or "lag" in argv:
-            await scenario_lag(bench, root, rng)
-        if not argv or "relay" in argv:
-            await scenario_relay(bench, root)
-        if not argv or "startup" in argv:
-            await scenario_startup(bench, root)
-        if not argv or "scale" in argv:
-            await scenario_scale(bench, root, rng)
-    missed = [r for r in bench.results if not r.ok]
-    print(f"\n{len(bench.results) - len(missed)} met, {len(missed)} missed", flush=True)
+        compared = [n for n in names if n not in ("relay", "startup")]
+        results = await compare(compared, sizes, runs, Path(tmp))
+        if results:
+            lines, missed = table(results, sizes)
+            print("\n" + "\n".join(lines), flush=True)
+        if "relay" in names or "startup" in names:
+            print("\n| measure | value | target |\n| --- | --- | --- |", flush=True)
+        for name in ("relay", "startup"):
+            if name in names:
+                missed += await solo.SCENARIOS[name](Path(tmp) / name)
+    print(f"\n{missed} target(s) missed", flush=True)
     return 1 if missed else 0
 
 
