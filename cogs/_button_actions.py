@@ -14,10 +14,10 @@ from bot.ui.buttons import delete_confirm_view
 from bot.ui.i18n import t
 from bot.ui.text import refusal
 from cogs._intake import start_from_interaction
+from cogs._interactions import PromptForm, services_of
 from cogs._interactions import is_moderator as _moderator
 from cogs._interactions import job_for as _job_for
 from cogs._interactions import private as _private
-from cogs._interactions import services_of
 
 log = logging.getLogger(__name__)
 
@@ -37,20 +37,17 @@ async def on_reroll(interaction: discord.Interaction, job_id: str) -> None:
     )
 
 
-class EditModal(discord.ui.Modal):
+class EditModal(PromptForm):
     """Edit & retry: the prompt, filled in."""
 
     def __init__(self, job_id: str, prompt: str, lang: str) -> None:
-        super().__init__(title=t("modal.edit.title", lang)[:45], custom_id=f"rb:editmodal:{job_id}")
-        self.job_id = job_id
-        self.prompt: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
-            label=t("modal.edit.prompt", lang)[:45],
-            default=prompt[:512],
-            max_length=512,
-            style=discord.TextStyle.paragraph,
-            required=False,
+        super().__init__(
+            job_id,
+            prompt,
+            custom_id=f"rb:editmodal:{job_id}",
+            title=t("modal.edit.title", lang),
+            label=t("modal.edit.prompt", lang),
         )
-        self.add_item(self.prompt)
 
     async def on_submit(self, interaction: discord.Interaction, /) -> None:
         """Start the new job with the edited prompt."""

@@ -20,9 +20,9 @@ from bot.provider.catalogue import OPTION_NAMES
 from bot.provider.options import validate_options
 from bot.ui.i18n import language, t
 from cogs._intake import start_from_interaction
+from cogs._interactions import PromptForm, services_of
 from cogs._interactions import job_for as _job_for
 from cogs._interactions import private as _private
-from cogs._interactions import services_of
 
 log = logging.getLogger(__name__)
 
@@ -65,20 +65,17 @@ async def on_extend(interaction: discord.Interaction, job_id: str) -> None:
     await interaction.response.send_modal(ExtendModal(job.id, job.prompt, language(interaction.locale)))
 
 
-class ExtendModal(discord.ui.Modal):
+class ExtendModal(PromptForm):
     """Extend: an optional new prompt for the continuation (the old one, filled in)."""
 
     def __init__(self, job_id: str, prompt: str, lang: str) -> None:
-        super().__init__(title=t("modal.extend.title", lang)[:45], custom_id=f"rb:extendmodal:{job_id}")
-        self.job_id = job_id
-        self.prompt: discord.ui.TextInput[ExtendModal] = discord.ui.TextInput(
-            label=t("modal.extend.prompt", lang)[:45],
-            default=prompt[:512],
-            max_length=512,
-            style=discord.TextStyle.paragraph,
-            required=False,
+        super().__init__(
+            job_id,
+            prompt,
+            custom_id=f"rb:extendmodal:{job_id}",
+            title=t("modal.extend.title", lang),
+            label=t("modal.extend.prompt", lang),
         )
-        self.add_item(self.prompt)
 
     async def on_submit(self, interaction: discord.Interaction, /) -> None:
         """Start the new job from the clip's last frame."""

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, cast
 import discord
 
 from bot.models import Job
+from bot.provider.options import PROMPT_MAX
 from bot.services import Services
 from bot.ui.i18n import t
 
@@ -51,3 +52,19 @@ async def job_for(interaction: discord.Interaction, job_id: str, *, requester_or
         await private(interaction, "button.not_yours")
         return None
     return job
+
+
+class PromptForm(discord.ui.Modal):
+    """A small form with a job's prompt filled in, to edit before a new job starts (Edit & retry, Extend)."""
+
+    def __init__(self, job_id: str, prompt: str, *, custom_id: str, title: str, label: str) -> None:
+        super().__init__(title=title[:45], custom_id=custom_id)
+        self.job_id = job_id
+        self.prompt: discord.ui.TextInput[PromptForm] = discord.ui.TextInput(
+            label=label[:45],
+            default=prompt[:PROMPT_MAX],
+            max_length=PROMPT_MAX,
+            style=discord.TextStyle.paragraph,
+            required=False,
+        )
+        self.add_item(self.prompt)

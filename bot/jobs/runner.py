@@ -231,11 +231,11 @@ class Runner:
             elif job.state is JobState.QUEUED:
                 queued.append(job)
             elif job.state is JobState.SUBMITTING:
-                self._spawn(job, "send", self._resolve(job))
+                self._spawn(job, "send", self._resolve)
             elif job.state in IN_FLIGHT:
-                self._spawn(job, "poll", self._poll(job))
+                self._spawn(job, "poll", self._poll)
             elif job.state in OUTCOMES:
-                self._spawn(job, "deliver", self._deliverer.finish(job))
+                self._spawn(job, "deliver", self._deliverer.finish)
         if queued and not self._submitter.paused(now):
             await self._send_queued(queued)
         if now >= self._next_progress:
@@ -257,16 +257,32 @@ class Runner:
                 now=self._db_now(),
             )
             if moved.applied and moved.job is not None:
-                self._spawn(moved.job, "send", self._submitter.send(moved.job))
+                self._spawn(moved.job, "send", self._submitter.send, fresh=True)
             elif moved.job is not None and moved.job.state is JobState.QUEUED and moved.job.lease == job.lease:
                 return  # no free slot: the rest wait
 
-    def _spawn(self, job: Job, pool: str, step: Coroutine[Any, Any, None]) -> None:
+    def _spawn(
+        self, job: Job, pool: str, step: Callable[[Job], Coroutine[Any, Any, None]], *, fresh: bool = False
+    ) -> None:
+        """Run ``step`` for the job in its pool, as a task of its own (one at a time per job).
+
+        A job read by the tick may have moved on while the tick awaited something else (a step that just
+        ended delivered it, say): unless ``fresh``, the step starts only if the job is still as it was read,
+        so no side effect (a POST, an upload) is ever repeated from a stale copy.
+        """
+
         async def run() -> None:
             try:
                 async with self._pools[pool]:
+                    current = job if fresh else await self._store.get_job(job.id)
+                    if current is None or (current.state, current.lease, current.delivered_at) != (
+                        job.state,
+                        job.lease,
+                        job.delivered_at,
+                    ):
+                        return
                     with job_context(job.id, job.guild_id, job.user_id):
-                        await step
+                        await step(current)
             except Exception:
                 log.exception("job %s: %s step failed", job.id, pool)
             finally:

@@ -474,3 +474,18 @@ async def test_a_claim_skips_rows_another_claim_holds_on_postgres(store: SqlStor
         got = await asyncio.wait_for(store.claim("b", stale_s=30, now=1000.0), timeout=5)
         await tx.rollback()
     assert sorted(j.id for j in got) == ids[3:]
+
+
+async def test_a_step_from_a_stale_read_never_repeats_a_side_effect(world: World) -> None:
+    """The tick read a job as SUCCEEDED; while it awaited other work, the job's own step delivered it.
+
+    Before: the stale copy started a second delivery (the video uploaded twice into the reply; seen in the
+    burst benchmark), and only the final, fenced write failed. Now the step re-reads the job first."""
+    job_id = await world.request()
+    await world.run(3)
+    delivered = await world.store.get_job(job_id)
+    assert delivered is not None and delivered.state is JobState.DELIVERED
+    stale = delivered.with_changes(state=JobState.SUCCEEDED, delivered_at=None)
+    world.runner._spawn(stale, "deliver", world.runner._deliverer.finish)
+    await asyncio.gather(*world.runner._busy.values())
+    assert len(world.notifier.delivered) == 1 and world.api.downloads == 1
