@@ -55,7 +55,7 @@ class RunnerSettings:
     failed_keeps_price: bool = True  # a generation the provider failed keeps its price (the provider bills it)
     submit_workers: int = 8
     poll_workers: int = 16
-    deliver_workers: int = 4
+    deliver_workers: int = 16  # deliveries stream to disk: many at once cost little memory
     database_clock: bool = True  # lease and transition times from the database; tests pin the clock instead
 
 

@@ -95,3 +95,43 @@ async def test_budgets_stay_exact_across_processes(tmp_path: Path, video_api: Fa
     finally:
         for s in stores:
             await s.close()
+
+
+async def test_two_live_processes_never_take_each_others_jobs_however_slow_the_uploads(
+    tmp_path: Path, video_api: FakeVideoAPI, database: str
+) -> None:
+    """Uploads that take longer than LEASE_SECONDS: a live process's heartbeat keeps its jobs.
+
+    Before the lifecycle issue: leases were renewed between iterations, so while one process was busy
+    uploading, the other took its jobs over and uploaded the same videos into the same replies again."""
+    discord_api = FakeDiscord(guild_shard=(0, 2))
+    await discord_api.start()
+    discord_api.upload_seconds = 3.0  # every upload outlasts the 2-second lease
+    video_api.duration = 1.0
+    common = {"DATABASE_URL": database, "SHARD_COUNT": "2", "LEASE_SECONDS": "2"}
+    a_dir, b_dir = tmp_path / "a", tmp_path / "b"
+    a_dir.mkdir()
+    b_dir.mkdir()
+    a = BotProcess(a_dir, bot_env(a_dir, discord_api, video_api, SHARD_IDS="0", **common))
+    b = BotProcess(b_dir, bot_env(b_dir, discord_api, video_api, SHARD_IDS="1", **common))
+    try:
+        await a.start(discord_api)
+        await b.start(discord_api)
+        interactions = [await discord_api.slash("video", prompt(f"slow scene {i}")) for i in range(6)]
+        for inter in interactions:
+            reply = await discord_api.wait_for(
+                lambda i=inter: finished(discord_api, i), what="a finished reply", timeout=60
+            )
+            assert list(reply.files.values()) == [TINY_MP4]
+        uploads = [r for r in discord_api.requests if r.uploads and r.status < 300]
+        assert len(uploads) == 6, [r.path for r in uploads]  # each video uploaded once
+        assert len(video_api.tasks) == 6 and len(video_api.submits) == 6  # each job submitted once
+        await wait_until(
+            lambda: a.log().count("delivered (succeeded)") + b.log().count("delivered (succeeded)") == 6,
+            what="six deliveries recorded",
+        )
+        assert "lost a race" not in a.log() + b.log()  # no write was fenced off: no job changed hands
+    finally:
+        await a.stop()
+        await b.stop()
+        await discord_api.stop()

@@ -37,6 +37,7 @@ class Request:
     at: float
     bot_auth: bool
     status: int = 200
+    uploads: int = 0  # files the request carried
 
 
 @dataclass
@@ -164,6 +165,7 @@ class FakeDiscord:
         self.moderator_role_id = snowflake()  # a "Moderator" role with no special permissions of its own
         self.command_permissions: dict[int, list[dict[str, Any]]] = {}  # command or app id -> overrides
         self.invalid_bodies: list[str] = []  # bodies Discord's spec rejects (each answered 400 / 50035)
+        self.upload_seconds = 0.0  # how long a request carrying a file takes (a slow uplink)
 
     @property
     def commands(self) -> list[dict[str, Any]]:
@@ -649,6 +651,9 @@ class FakeDiscord:
         has_body = request.can_read_body
         payload, files = await _read_payload(request)
         request[PAYLOAD] = (payload, files)  # read once: a multipart stream cannot be read twice
+        record.uploads = len(files)
+        if files and self.upload_seconds:  # a slow link: the upload takes this long
+            await asyncio.sleep(self.upload_seconds)
         invalid = problems(request.method, path, payload) if has_body else []
         if invalid:
             self.invalid_bodies += invalid
