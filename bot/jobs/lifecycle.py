@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.models import COUNTS_FOR_LIMITS, WORKING, Lease, Money, Outcome
+from bot.models import COUNTS_FOR_LIMITS, WORKING, Charge, Lease, Money, Outcome
 from bot.models import JobState as S
 from bot.store.base import Admission
 
@@ -65,7 +65,7 @@ EDGES: Mapping[tuple[S, str], Edge] = {
 
 # What the states mean for a member's limits (defined beside the states, so the store's counts use them):
 # hourly/daily limits count COUNTS_FOR_LIMITS with a reserved price; "at once" limits count WORKING.
-__all__ = ["COUNTS_FOR_LIMITS", "EDGES", "WORKING", "Edge", "InvalidTransition", "transition"]
+__all__ = ["COUNTS_FOR_LIMITS", "EDGES", "WORKING", "Edge", "InvalidTransition", "born", "transition"]
 
 # The fields a transition may set besides state and charge.
 FIELDS = frozenset(
@@ -74,6 +74,12 @@ FIELDS = frozenset(
         "deadline_at", "video_url", "cover_url", "error_code", "error_detail", "day",
     }
 )  # fmt: skip
+
+
+def born(*, held: bool) -> tuple[S, Charge]:
+    """A new job's state and charge: held for a moderator with nothing reserved, or queued with its price
+    reserved (the store's admission writes the reserve row in the same transaction)."""
+    return (S.AWAITING_APPROVAL, Charge.NONE) if held else (S.QUEUED, Charge.RESERVED)
 
 
 class InvalidTransition(ValueError):

@@ -16,10 +16,10 @@ from enum import StrEnum
 from typing import Any
 
 from bot.errors import BudgetExhausted, MemberLimitReached
-from bot.jobs.lifecycle import transition
+from bot.jobs.lifecycle import born, transition
 from bot.jobs.notify import ModLog, NoModLog
 from bot.logs import job_context
-from bot.models import AT_PROVIDER, Charge, Delivery, GuildPolicy, Job, JobState, Quota, VideoOptions
+from bot.models import AT_PROVIDER, Delivery, GuildPolicy, Job, JobState, Quota, VideoOptions
 from bot.moderation.policy import RequestContext, check, exempt_from_member_limits, needs_approval
 from bot.moderation.prompts import clean_prompt
 from bot.provider.options import unpack_images, validate_options
@@ -150,6 +150,7 @@ class JobService:
         check(policy, ctx)
         now = self._clock()
         held = needs_approval(policy, ctx)  # born waiting for a moderator, nothing reserved; else queued
+        state, charge = born(held=held)
         job = Job(
             id=new_job_id(),
             user_id=req.user_id,
@@ -163,8 +164,8 @@ class JobService:
             locale=req.locale,
             parent_id=req.parent_id,
             limits_exempt=exempt_from_member_limits(policy, ctx),
-            state=JobState.AWAITING_APPROVAL if held else JobState.QUEUED,
-            charge=Charge.NONE if held else Charge.RESERVED,
+            state=state,
+            charge=charge,
         )
         with job_context(job.id, guild_id, job.user_id):
             if held:

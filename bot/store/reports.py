@@ -83,11 +83,13 @@ class ReportQueries:
 
     async def pending_jobs(self, guild_id: int, *, limit: int = 25) -> tuple[list[Job], int]:
         """Return the server's requests awaiting approval, oldest first (at most ``limit``), and how many there are."""
-        state = JobState.AWAITING_APPROVAL.value
+        waiting = JobState.AWAITING_APPROVAL.value  # a read: only the lifecycle writes state
         rows = await self._db.fetch(
-            "SELECT * FROM jobs WHERE guild_id=? AND state=? ORDER BY created_at, id LIMIT ?", guild_id, state, limit
+            "SELECT * FROM jobs WHERE guild_id=? AND state=? ORDER BY created_at, id LIMIT ?", guild_id, waiting, limit
         )
-        total = await self._db.fetchone("SELECT COUNT(*) AS n FROM jobs WHERE guild_id=? AND state=?", guild_id, state)
+        total = await self._db.fetchone(
+            "SELECT COUNT(*) AS n FROM jobs WHERE guild_id=? AND state=?", guild_id, waiting
+        )
         return [row_to_job(r) for r in rows], int(total["n"]) if total else 0
 
     async def count_by_state(self) -> dict[JobState, int]:
