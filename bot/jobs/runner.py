@@ -189,7 +189,9 @@ class Runner:
     async def _loop(self) -> None:
         await self._register()
         self._heart = asyncio.create_task(self._heartbeat(), name="reelbot-heartbeat")
+        gap = self._settings.poll_min_s / 16  # wakes closer than this are served by one tick
         while not self._stopping:
+            started = time.monotonic()
             try:
                 delay = await self._tick()
             except Exception:  # never let the loop die silently
@@ -199,6 +201,8 @@ class Runner:
                 break
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=delay)
+            # Many steps ending at once (a burst) each wake the loop: one tick serves them all.
+            await asyncio.sleep(max(0.0, started + gap - time.monotonic()))
             self._wake.clear()
 
     # -- a tick ----------------------------------------------------------------------------------------
