@@ -18,7 +18,6 @@ import contextlib
 import logging
 import socket
 import time
-import uuid
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,8 +25,10 @@ from typing import Any
 
 from bot.jobs import schedule
 from bot.jobs.delivery import Deliverer
+from bot.jobs.heartbeat import Heartbeat
 from bot.jobs.lifecycle import transition
-from bot.jobs.notify import JobView, ModLog, Notifier
+from bot.jobs.notify import ModLog, Notifier
+from bot.jobs.progress import Progress
 from bot.jobs.submit import Submitter, status_changes
 from bot.logs import job_context
 from bot.metrics import POLLS, SPEND
@@ -89,10 +90,7 @@ class Runner:
         self._task: asyncio.Task[None] | None = None
         self._heart: asyncio.Task[None] | None = None
         self._stopping = False
-        self.name = owner or default_owner()
-        self.worker_id = uuid.uuid4().hex
-        self._registered = False
-        self._trusted_until = 0.0  # monotonic: no POST after this unless a heartbeat renewed our leases
+        self.heartbeat = Heartbeat(store, owner or default_owner(), lease_s=settings.lease_s, now=self._db_now)
         self._busy: dict[str, asyncio.Task[None]] = {}
         self._next_progress = 0.0  # when the progress replies are next looked at
         self._pools = {
@@ -110,8 +108,13 @@ class Runner:
             clock=clock,
             modlog=modlog,
         )
-        self._estimates: dict[str, schedule.Estimate] = {}
-        self._last_shown: dict[str, float] = {}
+        self._progress = Progress(
+            store,
+            notifier,
+            every_s=settings.progress_every_s,
+            clock=clock,
+            pause=lambda now: self._submitter.pause_reason if self._submitter.paused(now) else None,
+        )
         self._deliverer = Deliverer(
             store, client, notifier, policy, move=self._move, video_dir=video_dir, clock=clock, modlog=modlog
         )
@@ -144,7 +147,7 @@ class Runner:
                     await loop_task
         self._task = self._heart = None
         with contextlib.suppress(Exception):
-            await self._store.retire_worker(self.worker_id)
+            await self.heartbeat.retire()
 
     def wake(self) -> None:
         """Run a tick soon (a job was queued, cancelled or approved)."""
@@ -158,37 +161,26 @@ class Runner:
     def _db_now(self) -> float | None:
         return None if self._settings.database_clock else self._clock()
 
+    @property
+    def worker_id(self) -> str:
+        """This process's worker id (the lease owner of its jobs)."""
+        return self.heartbeat.worker_id
+
+    def _retired(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
     async def _register(self) -> None:
-        if not self._registered:
-            await self._store.register_worker(self.worker_id, self.name, now=self._db_now())
-            self._registered = True
-        await self._beat()
+        if not await self.heartbeat.register():
+            self._retired()
 
-    async def _beat(self) -> bool:
-        sent = time.monotonic()
-        if not await self._store.beat(self.worker_id, now=self._db_now()):
-            log.error(
-                "worker %s (%s) was retired by a newer process with its name; stopping", self.worker_id, self.name
-            )
-            self._stopping = True
-            self._wake.set()
-            return False
-        self._trusted_until = sent + self._settings.lease_s * 0.8  # a margin before others may take over
-        return True
-
-    async def _heartbeat(self) -> None:
-        """Renew every lease on its own schedule, never waiting on work."""
-        while not self._stopping:
-            await asyncio.sleep(self._settings.lease_s / 4)
-            try:
-                if not await self._beat():
-                    return
-            except Exception:  # the database hiccupped: no renewal, so POSTs stop once the margin runs out
-                log.exception("heartbeat failed")
+    async def _beat(self) -> None:
+        if not await self.heartbeat.beat():
+            self._retired()
 
     async def _loop(self) -> None:
         await self._register()
-        self._heart = asyncio.create_task(self._heartbeat(), name="reelbot-heartbeat")
+        self._heart = asyncio.create_task(self.heartbeat.run(self._retired), name="reelbot-heartbeat")
         gap = self._settings.poll_min_s / 16  # wakes closer than this are served by one tick
         while not self._stopping:
             started = time.monotonic()
@@ -244,7 +236,8 @@ class Runner:
             await self._send_queued(queued)
         if now >= self._next_progress:
             self._next_progress = now + self._settings.progress_every_s / 4
-            await self._show_progress(await self._store.held(self.worker_id, (JobState.QUEUED, *AT_PROVIDER)))
+            active = await self._store.held(self.worker_id, (JobState.QUEUED, *AT_PROVIDER))
+            await self._progress.refresh(active, busy=self._busy)
         return await self._next_delay(now, waiting=bool(queued))
 
     async def _send_queued(self, queued: list[Job]) -> None:
@@ -319,7 +312,7 @@ class Runner:
         )
         if outcome.applied and outcome.job is not None:
             if event == "absent":  # back in the queue: say why it waits
-                await self._show(outcome.job, await self._estimate(outcome.job))
+                await self._progress.show(outcome.job)
             return outcome.job
         now = outcome.job
         log.info(
@@ -341,13 +334,13 @@ class Runner:
             log.error("job %s: never learned whether the provider took it; price kept", job.id)
             await self._move(job, "unconfirmed", finished_at=now, error_code="unknown_submission")
             return
-        if time.monotonic() > self._trusted_until:
+        if not self.heartbeat.trusted():
             return  # our leases may have lapsed: leave it for whoever holds it next
         await self._submitter.send(job)
 
     async def _accepted(self, job: Job, status: TaskStatus) -> None:
         now = self._clock()
-        est = await self._estimate(job)
+        est = await self._progress.estimate(job)
         first = schedule.next_poll_delay(0, est, min_s=self._settings.poll_min_s, max_s=self._settings.poll_max_s)
         moved = await self._move(
             job,
@@ -364,11 +357,11 @@ class Runner:
         if status.status in ("SUCCESS", "FAIL"):  # an adopted task that had already finished
             await self._finish(moved, status, now)
         else:
-            await self._show(moved, est)
+            await self._progress.show(moved, est)
 
     async def _poll(self, job: Job) -> None:
         task_id = job.task_id or job.request_id
-        est = await self._estimate(job)
+        est = await self._progress.estimate(job)
         error_code = None
         try:
             status: TaskStatus | None = await self._client.fetch(task_id)
@@ -402,7 +395,7 @@ class Runner:
         polls = job.polls + (status is not None)
         moved = await self._move(job, "running" if running else "polled", polls=polls, next_poll_at=now + delay)
         if moved is not None and (running or late_by >= 0):
-            await self._show(moved, est)
+            await self._progress.show(moved, est)
 
     async def _finish(self, job: Job, status: TaskStatus, now: float, *, error_code: str | None = None) -> None:
         changes = status_changes(status, now)
@@ -414,7 +407,7 @@ class Runner:
         moved = await self._move(job, event, polls=job.polls + 1, **changes)
         if moved is None:
             return
-        self._estimates.pop(job.options.schedule_key(), None)
+        self._progress.learn(job)
         log.info("job %s %s after %d polls", moved.id, moved.state.value, moved.polls)
         async with self._pools["deliver"]:
             await self._deliverer.finish(moved)
@@ -423,40 +416,4 @@ class Runner:
 
     async def announce(self, job_id: str) -> None:
         """Show a new job in its reply at once (queued, with its place in line)."""
-        job = await self._store.get_job(job_id)
-        if job is not None and job.state is not JobState.DELIVERED and job.state not in OUTCOMES:
-            await self._show(job, await self._estimate(job))
-
-    async def _show_progress(self, active: list[Job]) -> None:
-        now = self._clock()
-        every = self._settings.progress_every_s
-        self._last_shown = {j.id: self._last_shown.get(j.id, 0.0) for j in active}
-        for job in active:
-            if job.id not in self._busy and now - self._last_shown[job.id] >= every:
-                await self._show(job, await self._estimate(job))
-
-    async def _show(self, job: Job, est: schedule.Estimate) -> None:
-        now = self._clock()
-        self._last_shown[job.id] = now
-        queued = job.state is JobState.QUEUED
-        position = await self._store.queue_position(job) if queued else 0
-        elapsed = now - job.submitted_at if job.submitted_at else 0.0
-        notice = self._submitter.pause_reason if queued and self._submitter.paused(now) else None
-        if job.state in IN_FLIGHT and now > job.deadline_at:
-            notice = "late"
-        view = JobView(
-            job=job,
-            now=now,
-            position=position,
-            expected_s=est.expected_s,
-            progress=schedule.progress(elapsed, est),
-            notice=notice,
-        )
-        await self._notifier.show(view)
-
-    async def _estimate(self, job: Job) -> schedule.Estimate:
-        key = job.options.schedule_key()
-        if key not in self._estimates:
-            history = await self._store.durations(key)
-            self._estimates[key] = schedule.estimate(history, schedule.prior_seconds(job.options))
-        return self._estimates[key]
+        await self._progress.announce(job_id)

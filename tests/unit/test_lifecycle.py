@@ -151,7 +151,7 @@ async def test_a_restarted_process_takes_its_own_jobs_back_at_once(world: World)
     await world.runner._register()
     await world.store.claim(world.runner.worker_id, stale_s=30, now=world.clock.now)
     again = world.another_runner()
-    again.name = world.runner.name  # same host, same shards
+    again.heartbeat.name = world.runner.heartbeat.name  # same host, same shards
     await again.run_once()
     job = await world.store.get_job(job_id)
     assert job is not None and job.lease_owner == again.worker_id and job.state is not JobState.QUEUED
