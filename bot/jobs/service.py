@@ -224,22 +224,28 @@ class JobService:
             LookupError: the job is no longer waiting for approval.
         """
         job = await self._store.get_job(job_id)
-        if job is None:
+        if job is None or job.state is not JobState.AWAITING_APPROVAL:
             raise LookupError(job_id)
+        ended = await self._end(job, "reject", error_code="rejected")
+        if ended is None:
+            raise LookupError(job_id)
+        await self.modlog.event(job.guild_id, "rejected", job=ended, by=by)
+        self._wake()
+        return ended
+
+    async def _end(self, job: Job, event: str, *, error_code: str) -> Job | None:
+        """End a job that was never sent (reject, cancel) from the state it was read in; None if it moved on."""
+        now = self._clock()
         outcome = await transition(
             self._store,
-            job_id,
+            job.id,
             guild_id=job.guild_id,
-            expect=JobState.AWAITING_APPROVAL,
-            event="reject",
-            changes={"finished_at": self._clock(), "error_code": "rejected"},
-            now=self._clock(),
+            expect=job.state,
+            event=event,
+            changes={"finished_at": now, "error_code": error_code},
+            now=now,
         )
-        if not outcome.applied or outcome.job is None:
-            raise LookupError(job_id)
-        await self.modlog.event(job.guild_id, "rejected", job=outcome.job, by=by)
-        self._wake()
-        return outcome.job
+        return outcome.job if outcome.applied else None
 
     async def cancel(self, job_id: str, *, by: int) -> tuple[Cancel, Job]:
         """The requester (or a moderator) cancels.
@@ -255,21 +261,13 @@ class JobService:
             job = await self._store.get_job(job_id)
             if job is None:
                 raise LookupError(job_id)
-            if job.state in (JobState.QUEUED, JobState.AWAITING_APPROVAL):
-                outcome = await transition(
-                    self._store,
-                    job_id,
-                    guild_id=job.guild_id,
-                    expect=job.state,
-                    event="cancel",
-                    changes={"finished_at": self._clock(), "error_code": "cancelled"},
-                    now=self._clock(),
-                )
-                if not outcome.applied or outcome.job is None:
+            if job.state in WAITING:
+                ended = await self._end(job, "cancel", error_code="cancelled")
+                if ended is None:
                     continue
-                await self.modlog.event(job.guild_id, "cancelled", job=outcome.job, by=by)
+                await self.modlog.event(job.guild_id, "cancelled", job=ended, by=by)
                 self._wake()
-                return Cancel.CANCELLED, outcome.job
+                return Cancel.CANCELLED, ended
             if job.state in AT_PROVIDER:
                 wished = await self._store.request_cancel(job_id, now=self._clock())
                 if wished is None or wished.cancel_requested_at is None:
