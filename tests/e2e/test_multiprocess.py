@@ -7,6 +7,7 @@ out and delivers each exactly once. Only the process with shard 0 syncs commands
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,30 @@ from tests.e2e.harness import BotProcess, bot_env, wait_until
 from tests.e2e.test_video import finished, prompt
 from tests.standins.fake_discord import FakeDiscord
 from tests.standins.fake_video import TINY_MP4, FakeVideoAPI
+
+
+@asynccontextmanager
+async def two_processes(
+    tmp_path: Path, video_api: FakeVideoAPI, database: str, *, upload_seconds: float = 0.0
+) -> AsyncIterator[tuple[FakeDiscord, BotProcess, BotProcess]]:
+    """Two bots on one PostgreSQL database, shards 0 and 1 of 2, with a 2-second lease (the guild: shard 0)."""
+    discord_api = FakeDiscord(guild_shard=(0, 2))
+    await discord_api.start()
+    discord_api.upload_seconds = upload_seconds  # how long an upload takes (a slow uplink)
+    common = {"DATABASE_URL": database, "SHARD_COUNT": "2", "LEASE_SECONDS": "2"}
+    a_dir, b_dir = tmp_path / "a", tmp_path / "b"
+    a_dir.mkdir()
+    b_dir.mkdir()
+    a = BotProcess(a_dir, bot_env(a_dir, discord_api, video_api, SHARD_IDS="0", **common))
+    b = BotProcess(b_dir, bot_env(b_dir, discord_api, video_api, SHARD_IDS="1", **common))
+    try:
+        await a.start(discord_api)
+        await b.start(discord_api)
+        yield discord_api, a, b
+    finally:
+        await a.stop()
+        await b.stop()
+        await discord_api.stop()
 
 
 @pytest.fixture
@@ -29,18 +54,8 @@ async def database() -> AsyncIterator[str]:
 async def test_a_killed_process_jobs_are_finished_once_by_the_other(
     tmp_path: Path, video_api: FakeVideoAPI, database: str
 ) -> None:
-    discord_api = FakeDiscord(guild_shard=(0, 2))  # the guild is served by shard 0
-    await discord_api.start()
     video_api.duration = 3.0
-    common = {"DATABASE_URL": database, "SHARD_COUNT": "2", "LEASE_SECONDS": "2"}
-    a_dir, b_dir = tmp_path / "a", tmp_path / "b"
-    a_dir.mkdir()
-    b_dir.mkdir()
-    a = BotProcess(a_dir, bot_env(a_dir, discord_api, video_api, SHARD_IDS="0", **common))
-    b = BotProcess(b_dir, bot_env(b_dir, discord_api, video_api, SHARD_IDS="1", **common))
-    try:
-        await a.start(discord_api)
-        await b.start(discord_api)
+    async with two_processes(tmp_path, video_api, database) as (discord_api, a, b):
         interactions = [await discord_api.slash("video", prompt(f"scene {i}")) for i in range(3)]
         await discord_api.wait_for(lambda: len(video_api.submits) == 3, what="three submits")
         await a.kill()
@@ -58,10 +73,6 @@ async def test_a_killed_process_jobs_are_finished_once_by_the_other(
         syncs = [r for r in discord_api.requests if r.method == "PUT" and r.path.endswith("/commands")]
         assert len(syncs) == 1
         assert discord_api.invalid_bodies == []  # every body sent would pass Discord's own validation
-    finally:
-        await a.stop()
-        await b.stop()
-        await discord_api.stop()
 
 
 async def test_budgets_stay_exact_across_processes(tmp_path: Path, video_api: FakeVideoAPI, database: str) -> None:
@@ -104,19 +115,8 @@ async def test_two_live_processes_never_take_each_others_jobs_however_slow_the_u
 
     Before the lifecycle issue: leases were renewed between iterations, so while one process was busy
     uploading, the other took its jobs over and uploaded the same videos into the same replies again."""
-    discord_api = FakeDiscord(guild_shard=(0, 2))
-    await discord_api.start()
-    discord_api.upload_seconds = 3.0  # every upload outlasts the 2-second lease
     video_api.duration = 1.0
-    common = {"DATABASE_URL": database, "SHARD_COUNT": "2", "LEASE_SECONDS": "2"}
-    a_dir, b_dir = tmp_path / "a", tmp_path / "b"
-    a_dir.mkdir()
-    b_dir.mkdir()
-    a = BotProcess(a_dir, bot_env(a_dir, discord_api, video_api, SHARD_IDS="0", **common))
-    b = BotProcess(b_dir, bot_env(b_dir, discord_api, video_api, SHARD_IDS="1", **common))
-    try:
-        await a.start(discord_api)
-        await b.start(discord_api)
+    async with two_processes(tmp_path, video_api, database, upload_seconds=3.0) as (discord_api, a, b):
         interactions = [await discord_api.slash("video", prompt(f"slow scene {i}")) for i in range(6)]
         for inter in interactions:
             reply = await discord_api.wait_for(
@@ -131,7 +131,3 @@ async def test_two_live_processes_never_take_each_others_jobs_however_slow_the_u
             what="six deliveries recorded",
         )
         assert "lost a race" not in a.log() + b.log()  # no write was fenced off: no job changed hands
-    finally:
-        await a.stop()
-        await b.stop()
-        await discord_api.stop()
