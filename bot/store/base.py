@@ -157,10 +157,6 @@ class Store(Protocol):
         """Return when the worker's next poll or retry is due (None: nothing scheduled)."""
         ...
 
-    async def at_provider(self) -> int:
-        """Count the jobs holding one of the provider's slots, in every process."""
-        ...
-
     async def record_alert(self, guild_id: int, period: str, threshold: int, *, at: float) -> bool:
         """Remember that a budget alert went out; return False if it had already (once per period)."""
         ...

@@ -223,9 +223,3 @@ class LifecycleQueries:
             *states,
         )
         return float(row["t"]) if row and row["t"] is not None else None
-
-    async def at_provider(self) -> int:
-        """Count the jobs holding one of the provider's slots, in every process."""
-        states = [s.value for s in AT_PROVIDER]
-        row = await self._db.fetchone(f"SELECT COUNT(*) AS n FROM jobs WHERE state IN ({marks(len(states))})", *states)
-        return int(row["n"]) if row else 0
