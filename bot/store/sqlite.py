@@ -21,21 +21,20 @@ from bot.store.sql import SqlStore
 
 
 class _Conn:
-    """Statements on one aiosqlite connection."""
+    """Statements on one aiosqlite connection; each is one trip to the connection's thread."""
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
 
     async def execute(self, sql: str, *params: Any) -> None:
-        await self._conn.execute(sql, params)
+        await self._conn.execute_fetchall(sql, params)
 
     async def fetch(self, sql: str, *params: Any) -> Sequence[Row]:
-        async with self._conn.execute(sql, params) as cur:
-            return list(await cur.fetchall())  # type: ignore[arg-type]
+        return list(await self._conn.execute_fetchall(sql, params))  # type: ignore[arg-type]
 
     async def fetchone(self, sql: str, *params: Any) -> Row | None:
-        async with self._conn.execute(sql, params) as cur:
-            return await cur.fetchone()  # type: ignore[return-value]
+        rows = list(await self._conn.execute_fetchall(sql, params))
+        return rows[0] if rows else None  # type: ignore[return-value]
 
 
 class SqliteDriver:
@@ -65,13 +64,14 @@ class SqliteDriver:
     async def transaction(self, *, lock: int | None = None) -> AsyncIterator[Conn]:
         """Open a write transaction (the whole database is the lock)."""
         async with self._write:
-            await self._writer.execute("BEGIN IMMEDIATE")
+            conn = _Conn(self._writer)
+            await conn.execute("BEGIN IMMEDIATE")
             try:
-                yield _Conn(self._writer)
+                yield conn
             except BaseException:
-                await self._writer.execute("ROLLBACK")
+                await conn.execute("ROLLBACK")
                 raise
-            await self._writer.execute("COMMIT")
+            await conn.execute("COMMIT")
 
     async def close(self) -> None:
         """Close both connections."""
