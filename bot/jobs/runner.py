@@ -92,7 +92,12 @@ class Runner:
         self._stopping = False
         self.heartbeat = Heartbeat(store, owner or default_owner(), lease_s=settings.lease_s, now=self._db_now)
         self._busy: dict[str, asyncio.Task[None]] = {}
+        self._polled_at: dict[str, float] = {}  # each job's last poll that found it unfinished
         self._next_progress = 0.0  # when the progress replies are next looked at
+        # Jobs are taken (new ones, and those of workers that are gone) when something outside the runner
+        # wakes it and every sixth of a lease; the ticks between, woken by the steps, only read.
+        self._take_over_at = 0.0
+        self._outside = True
         self._pools = {
             "send": asyncio.Semaphore(settings.submit_workers),
             "poll": asyncio.Semaphore(settings.poll_workers),
@@ -151,6 +156,7 @@ class Runner:
 
     def wake(self) -> None:
         """Run a tick soon (a job was queued, cancelled or approved)."""
+        self._outside = True
         self._wake.set()
 
     @property
@@ -202,6 +208,7 @@ class Runner:
     async def run_once(self) -> float:
         """Do everything due now and wait for it (tests); return the seconds until something is due."""
         await self._register()
+        self._outside = True
         delay = await self._tick()
         while self._busy:
             await asyncio.gather(*self._busy.values(), return_exceptions=True)
@@ -209,12 +216,16 @@ class Runner:
 
     async def _tick(self) -> float:
         now = self._clock()
+        take_over = self._outside or now >= self._take_over_at
+        if take_over:
+            self._outside, self._take_over_at = False, now + self._settings.lease_s / 6
         due = await self._store.claim(
             self.worker_id,
             stale_s=self._settings.lease_s,
             now=self._db_now(),
             due_at=now,
             queued=self._settings.max_in_flight * 2,  # more cannot be sent now anyway
+            take_over=take_over,
         )
         queued: list[Job] = []
         for job in due:
@@ -264,9 +275,11 @@ class Runner:
         """Run ``step`` for the job in its pool, as a task of its own (one at a time per job).
 
         A job read by the tick may have moved on while the tick awaited something else (a step that just
-        ended delivered it, say): unless ``fresh``, the step starts only if the job is still as it was read,
-        so no side effect (a POST, an upload) is ever repeated from a stale copy.
+        ended delivered it, say): unless ``fresh``, a send or a delivery starts only if the job is still as it
+        was read, so no side effect (a POST, an upload) is ever repeated from a stale copy. A poll (a GET)
+        starts at once: what it writes is fenced by the state and lease it read.
         """
+        fresh = fresh or pool == "poll"
 
         async def run() -> None:
             try:
@@ -392,13 +405,19 @@ class Runner:
             )
             delay = min(delay, max(self._settings.poll_min_s, job.deadline_at - now))
         running = status is not None and job.state is JobState.SUBMITTED
+        if status is not None:
+            self._polled_at[job.id] = now
         polls = job.polls + (status is not None)
         moved = await self._move(job, "running" if running else "polled", polls=polls, next_poll_at=now + delay)
         if moved is not None and (running or late_by >= 0):
             await self._progress.show(moved, est)
 
     async def _finish(self, job: Job, status: TaskStatus, now: float, *, error_code: str | None = None) -> None:
-        changes = status_changes(status, now)
+        # The task ended between the last poll that found it unfinished and this one: the middle is the best
+        # guess of when (what the schedule learns from), not the moment we happened to look.
+        before = self._polled_at.pop(job.id, None)
+        ended = (before + now) / 2 if before is not None and before >= (job.submitted_at or now) else now
+        changes = status_changes(status, ended)
         if status.status == "SUCCESS":
             event = "succeeded"
         else:

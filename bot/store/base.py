@@ -144,6 +144,7 @@ class Store(Protocol):
         due_at: float | None = None,
         queued: int = 5000,
         limit: int = 5000,
+        take_over: bool = True,
     ) -> list[Job]:
         """Take unfinished jobs whose holder is gone (new fencing token); return the worker's jobs with a step
         due at ``due_at`` (all it holds when None)."""

@@ -154,32 +154,17 @@ class LifecycleQueries:
         due_at: float | None = None,
         queued: int = 5000,
         limit: int = 5000,
+        take_over: bool = True,
     ) -> list[Job]:
         """Take unfinished jobs whose holder is gone (bumping their fencing token); return the worker's jobs
         that have a step due at ``due_at`` (every held job when it is None): at most ``queued`` of the oldest
         queued ones (and any past their deadline), those whose next poll or retry has come, and finished ones
-        the member has not seen yet."""
-        clock, clock_params = self._clock(now)
-        live = f"SELECT id FROM workers WHERE last_seen + ? >= {clock}"
-        free = f"(lease_owner IS NULL OR (lease_owner<>? AND lease_owner NOT IN ({live})))"
-        skip = " FOR UPDATE SKIP LOCKED" if self._db.dialect == "postgres" else ""
-        states = marks(len(_ACTIVE))
-        async with self._db.transaction() as db:
-            await db.execute(
-                f"UPDATE jobs SET lease_owner=?, lease_epoch=lease_epoch+1 WHERE id IN ("
-                f"SELECT id FROM jobs WHERE state IN ({states}) AND delivered_at IS NULL AND {free} "
-                f"ORDER BY created_at, id LIMIT ?{skip}) AND {free}",
-                worker_id,
-                *_ACTIVE,
-                worker_id,
-                float(stale_s),
-                *clock_params,
-                limit,
-                worker_id,
-                float(stale_s),
-                *clock_params,
-            )
+        the member has not seen yet. ``take_over=False`` skips the taking (a read only)."""
+        if take_over:
+            clock, clock_params = self._clock(now)
+            await self._take_over(worker_id, stale_s, clock, clock_params, limit)
         held = "FROM jobs WHERE lease_owner=? AND delivered_at IS NULL"
+        states = marks(len(_ACTIVE))
         if due_at is None:
             rows = await self._db.fetch(
                 f"SELECT * {held} AND state IN ({states}) ORDER BY created_at, id LIMIT ?", worker_id, *_ACTIVE, limit
@@ -203,6 +188,29 @@ class LifecycleQueries:
         )
         jobs = {r["id"]: row_to_job(r) for r in (*rows, *waiting)}
         return sorted(jobs.values(), key=lambda j: (j.created_at, j.id))
+
+    async def _take_over(
+        self, worker_id: str, stale_s: float, clock: str, clock_params: tuple[object, ...], limit: int
+    ) -> None:
+        live = f"SELECT id FROM workers WHERE last_seen + ? >= {clock}"
+        free = f"(lease_owner IS NULL OR (lease_owner<>? AND lease_owner NOT IN ({live})))"
+        skip = " FOR UPDATE SKIP LOCKED" if self._db.dialect == "postgres" else ""
+        states = marks(len(_ACTIVE))
+        async with self._db.transaction() as db:
+            await db.execute(
+                f"UPDATE jobs SET lease_owner=?, lease_epoch=lease_epoch+1 WHERE id IN ("
+                f"SELECT id FROM jobs WHERE state IN ({states}) AND delivered_at IS NULL AND {free} "
+                f"ORDER BY created_at, id LIMIT ?{skip}) AND {free}",
+                worker_id,
+                *_ACTIVE,
+                worker_id,
+                float(stale_s),
+                *clock_params,
+                limit,
+                worker_id,
+                float(stale_s),
+                *clock_params,
+            )
 
     async def held(self, worker_id: str, states: Iterable[JobState]) -> list[Job]:
         """Return the worker's jobs in ``states`` (for progress replies), oldest first."""
