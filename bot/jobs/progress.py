@@ -10,6 +10,8 @@ from bot.jobs.notify import JobView, Notifier
 from bot.models import IN_FLIGHT, OUTCOMES, Job, JobState
 from bot.store.base import Store
 
+RELEARN_S = 2.0
+
 
 class Progress:
     """Shows a job's place in line or its estimated progress in the member's reply."""
@@ -29,19 +31,25 @@ class Progress:
         self._clock = clock
         self._pause = pause  # why sending waits now ("provider_busy", …), or None
         self._estimates: dict[str, schedule.Estimate] = {}
+        self._learned_at: dict[str, float] = {}  # when an estimate was last computed
+        self._stale: set[str] = set()  # keys with a job finished since
         self._last_shown: dict[str, float] = {}
 
     async def estimate(self, job: Job) -> schedule.Estimate:
-        """Return the likely duration of jobs with these options (learned, cached until one finishes)."""
+        """Return the likely duration of jobs with these options (learned; recomputed at most every
+        RELEARN_S once jobs have finished, so a burst of endings costs one read, not one per poll)."""
         key = job.options.schedule_key()
-        if key not in self._estimates:
+        now = self._clock()
+        if key not in self._estimates or (key in self._stale and now - self._learned_at[key] >= RELEARN_S):
+            self._stale.discard(key)
+            self._learned_at[key] = now
             history = await self._store.durations(key)
             self._estimates[key] = schedule.estimate(history, schedule.prior_seconds(job.options))
         return self._estimates[key]
 
     def learn(self, job: Job) -> None:
-        """A job with these options finished: the next estimate includes it."""
-        self._estimates.pop(job.options.schedule_key(), None)
+        """A job with these options finished: a coming estimate includes it."""
+        self._stale.add(job.options.schedule_key())
 
     async def announce(self, job_id: str) -> None:
         """Show a new job in its reply at once (queued, with its place in line)."""

@@ -3,8 +3,9 @@
 Pure functions. The provider's durations for the same (model, size, duration, fps, quality, audio)
 are fitted as a lognormal distribution (a per-model prior stands in until there is history). Polls
 are sparse while a finish is unlikely, dense where finishes cluster, and back off in the tail: the
-interval grows as the density of finishes falls (``base · (f_peak / f(t))^¼``), which keeps the
-95th-percentile detection lag near the minimum interval with about half the polls of a fixed poller.
+interval grows as the density of finishes falls (``base · (f_peak / f(t))^¼``), but past the likely end
+never beyond 8 % of the time elapsed: a fit learned from the jobs that finished first is biased short, and
+a job that runs long must not wait the longest interval for its last poll.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ FULL_WEIGHT = 5  # samples after which the history alone decides
 BASE_FACTOR = 0.7  # the interval where finishes are densest, as a share of POLL_MIN_INTERVAL
 ALPHA = 0.25  # how fast the interval grows as finishes get rarer
 DENSE_FROM_Z = 2.0  # dense polling starts this many sigmas below the median
+MIN_SIGMA = 0.15  # a few jobs found done by the same poll look alike; the provider's durations never are
+TAIL_SHARE = 0.08  # past the likely end, a poll at least every 8 % of the time elapsed (the fit may be off)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +79,7 @@ def estimate(history: list[float], prior: float) -> Estimate:
     weight = min(1.0, len(logs) / FULL_WEIGHT)
     mu = weight * statistics.fmean(logs) + (1 - weight) * mu0
     spread = statistics.pstdev(logs) if len(logs) > 1 else sigma0
-    sigma = min(1.0, max(0.08, weight * spread + (1 - weight) * sigma0))
+    sigma = min(1.0, max(MIN_SIGMA, weight * spread + (1 - weight) * sigma0))
     return Estimate(mu, sigma, len(logs))
 
 
@@ -89,7 +92,10 @@ def next_poll_delay(elapsed_s: float, est: Estimate, *, min_s: float, max_s: flo
         return min(max_s, max(base / 2, gap / 2 if gap > 2 * base else gap))
     mode = math.exp(est.mu - est.sigma**2)
     ratio = est.density(mode) / max(est.density(elapsed_s), 1e-300)
-    return float(min(max_s, max(base, base * ratio**ALPHA)))
+    backoff = base * ratio**ALPHA
+    if elapsed_s > mode:  # a fit from the first jobs to finish runs short: the tail is not given up on
+        backoff = min(backoff, max(base, TAIL_SHARE * elapsed_s))
+    return float(min(max_s, max(base, backoff)))
 
 
 def progress(elapsed_s: float, est: Estimate) -> float:
