@@ -5,7 +5,7 @@ Discord-free, so nothing under bot/ui needs bot/app.py (the composition root) to
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import aiohttp
 
@@ -14,6 +14,7 @@ from bot.jobs.enhance import PromptEnhancer
 from bot.jobs.notify import Notifier
 from bot.jobs.runner import Runner
 from bot.jobs.service import JobService
+from bot.pacing import AckFirst
 from bot.spending.budget import SpendingPolicy
 from bot.store import SqlStore
 
@@ -30,3 +31,4 @@ class Services:
     notifier: Notifier
     spending: SpendingPolicy  # prices: the server's, else the catalogue's, else PRICE_PER_VIDEO
     enhancer: PromptEnhancer  # ✨ Enhance (off when the operator says so)
+    ack_first: AckFirst = field(default_factory=AckFirst)  # follow-up work gives way to acknowledgements

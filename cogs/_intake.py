@@ -126,9 +126,14 @@ async def intake(services: Services, requester: Requester, answer: Answer, ask: 
     except UserFacingError as err:
         await _refused(services, requester, answer, err, ask.prompt)
         return
-    delivery = await answer.acknowledge()  # before any store or network call
+    services.ack_first.arrived()
+    try:
+        delivery = await answer.acknowledge()  # before any store or network call
+    finally:
+        services.ack_first.acknowledged()
     if delivery is None:
         return
+    await services.ack_first.settled()  # in a burst, the other commands are acknowledged first
     try:
         options = ask.options
         if not options.model:

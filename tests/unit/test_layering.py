@@ -84,6 +84,7 @@ LAYERS: dict[str, int] = {
     "bot.errors": 1,
     "bot.logs": 1,
     "bot.metrics": 1,
+    "bot.pacing": 1,  # acknowledgements first: asyncio only
 }
 
 

@@ -1,17 +1,39 @@
+"""Acknowledgements first: follow-up work waits for a burst's acknowledgements (bot/pacing.py)."""
+
 from __future__ import annotations
 
 import asyncio
 
-from bot.ui.pacing import TokenBucket
+from bot.pacing import AckFirst
 
 
-async def test_token_bucket_allows_a_burst_then_paces() -> None:
-    clock = {"now": 0.0}
-    bucket = TokenBucket(rate=10, burst=3, clock=lambda: clock["now"])
-    for _ in range(3):
-        await bucket.acquire()  # the burst goes through at once
-    waiter = asyncio.ensure_future(bucket.acquire())
-    await asyncio.sleep(0)
-    assert not waiter.done()  # the fourth waits for a token
-    clock["now"] += 0.1
-    await asyncio.wait_for(waiter, 1)
+async def test_follow_up_work_waits_until_every_acknowledgement_is_answered() -> None:
+    """In a burst, no command's slower work starts while another command's acknowledgement is under way."""
+    gate = AckFirst(settle_s=0.005, max_wait_s=5)
+    order: list[str] = []
+    answered = asyncio.Event()
+
+    async def command(name: str, slow: bool) -> None:
+        gate.arrived()
+        try:
+            if slow:
+                await answered.wait()
+            order.append(f"ack {name}")
+        finally:
+            gate.acknowledged()
+        await gate.settled()
+        order.append(f"work {name}")
+
+    tasks = [asyncio.create_task(command("a", False)), asyncio.create_task(command("b", True))]
+    await asyncio.sleep(0.05)
+    assert order == ["ack a"]  # a's work waits for b's acknowledgement
+    answered.set()
+    await asyncio.gather(*tasks)
+    assert order[:2] == ["ack a", "ack b"] and sorted(order[2:]) == ["work a", "work b"]
+
+
+async def test_follow_up_work_never_waits_longer_than_the_cap() -> None:
+    """An acknowledgement that never comes back holds the others' work up for max_wait_s at most."""
+    gate = AckFirst(settle_s=0.005, max_wait_s=0.05)
+    gate.arrived()  # never answered
+    await asyncio.wait_for(gate.settled(), timeout=1)
