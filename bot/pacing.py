@@ -10,6 +10,7 @@ burst on acknowledgements, not on the first commands' follow-up requests.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 
@@ -25,16 +26,21 @@ class AckFirst:
         self._clock = clock
         self._last = float("-inf")
         self._pending = 0  # acknowledgements sent and not answered yet
+        self._none_pending = asyncio.Event()
+        self._none_pending.set()
 
     def arrived(self) -> None:
         """Note that a command has arrived and its acknowledgement is under way."""
         self._last = self._clock()
         self._pending += 1
+        self._none_pending.clear()
 
     def acknowledged(self) -> None:
         """Note that an acknowledgement has been answered (or failed)."""
         self._last = self._clock()
         self._pending = max(0, self._pending - 1)
+        if self._pending == 0:
+            self._none_pending.set()
 
     async def settled(self) -> None:
         """Return once no acknowledgement is under way and no command has arrived for ``settle_s``
@@ -42,7 +48,13 @@ class AckFirst:
         give_up = self._clock() + self.max_wait_s
         while True:
             now = self._clock()
-            quiet_for = now - self._last
-            if (self._pending == 0 and quiet_for >= self.settle_s) or now >= give_up:
+            if now >= give_up:
                 return
-            await asyncio.sleep(max(0.001, min(self.settle_s - quiet_for, give_up - now)))
+            if self._pending:  # sleep until the last one is answered, not in a polling loop
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._none_pending.wait(), give_up - now)
+                continue
+            quiet_for = now - self._last
+            if quiet_for >= self.settle_s:
+                return
+            await asyncio.sleep(min(self.settle_s - quiet_for, give_up - now))

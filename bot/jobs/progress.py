@@ -41,9 +41,9 @@ class Progress:
         key = job.options.schedule_key()
         now = self._clock()
         if key not in self._estimates or (key in self._stale and now - self._learned_at[key] >= RELEARN_S):
+            history = await self._store.durations(key)
             self._stale.discard(key)
             self._learned_at[key] = now
-            history = await self._store.durations(key)
             self._estimates[key] = schedule.estimate(history, schedule.prior_seconds(job.options))
         return self._estimates[key]
 

@@ -92,7 +92,8 @@ class Runner:
         self._stopping = False
         self.heartbeat = Heartbeat(store, owner or default_owner(), lease_s=settings.lease_s, now=self._db_now)
         self._busy: dict[str, asyncio.Task[None]] = {}
-        self._polled_at: dict[str, float] = {}  # each job's last poll that found it unfinished
+        # Each job's last poll that found it unfinished, under which lease (another holder's polls are unknown).
+        self._polled_at: dict[str, tuple[int, float]] = {}
         self._next_progress = 0.0  # when the progress replies are next looked at
         # Jobs are taken (new ones, and those of workers that are gone) when something outside the runner
         # wakes it and every sixth of a lease; the ticks between, woken by the steps, only read.
@@ -217,16 +218,22 @@ class Runner:
     async def _tick(self) -> float:
         now = self._clock()
         take_over = self._outside or now >= self._take_over_at
+        if take_over:  # a wake that comes while the claim runs is kept for the next tick
+            self._outside = False
+        try:
+            due = await self._store.claim(
+                self.worker_id,
+                stale_s=self._settings.lease_s,
+                now=self._db_now(),
+                due_at=now,
+                queued=self._settings.max_in_flight * 2,  # more cannot be sent now anyway
+                take_over=take_over,
+            )
+        except Exception:
+            self._outside = self._outside or take_over  # try the taking again next tick
+            raise
         if take_over:
-            self._outside, self._take_over_at = False, now + self._settings.lease_s / 6
-        due = await self._store.claim(
-            self.worker_id,
-            stale_s=self._settings.lease_s,
-            now=self._db_now(),
-            due_at=now,
-            queued=self._settings.max_in_flight * 2,  # more cannot be sent now anyway
-            take_over=take_over,
-        )
+            self._take_over_at = now + self._settings.lease_s / 6
         queued: list[Job] = []
         for job in due:
             if job.id in self._busy:
@@ -328,6 +335,8 @@ class Runner:
                 await self._progress.show(outcome.job)
             return outcome.job
         now = outcome.job
+        if now is None or now.lease != job.lease:  # no longer ours: forget what we knew of it
+            self._polled_at.pop(job.id, None)
         log.info(
             "job %s: %s from %s lost a race (now %s, lease %s)",
             job.id,
@@ -391,6 +400,7 @@ class Runner:
             return
         late_by = now - job.deadline_at
         if late_by >= self._settings.late_grace_s:
+            self._polled_at.pop(job.id, None)
             moved = await self._move(job, "late", finished_at=now, error_code="deadline")
             if moved is not None:
                 async with self._pools["deliver"]:
@@ -406,7 +416,7 @@ class Runner:
             delay = min(delay, max(self._settings.poll_min_s, job.deadline_at - now))
         running = status is not None and job.state is JobState.SUBMITTED
         if status is not None:
-            self._polled_at[job.id] = now
+            self._polled_at[job.id] = (job.lease_epoch, now)
         polls = job.polls + (status is not None)
         moved = await self._move(job, "running" if running else "polled", polls=polls, next_poll_at=now + delay)
         if moved is not None and (running or late_by >= 0):
@@ -415,8 +425,10 @@ class Runner:
     async def _finish(self, job: Job, status: TaskStatus, now: float, *, error_code: str | None = None) -> None:
         # The task ended between the last poll that found it unfinished and this one: the middle is the best
         # guess of when (what the schedule learns from), not the moment we happened to look.
-        before = self._polled_at.pop(job.id, None)
-        ended = (before + now) / 2 if before is not None and before >= (job.submitted_at or now) else now
+        epoch, before = self._polled_at.pop(job.id, (None, now))
+        ours = epoch == job.lease_epoch and (job.submitted_at or now) <= before
+        recent = ours and now - before <= 2 * self._settings.poll_max_s
+        ended = (before + now) / 2 if recent else now
         changes = status_changes(status, ended)
         if status.status == "SUCCESS":
             event = "succeeded"

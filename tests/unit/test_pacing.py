@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 from bot.pacing import AckFirst
 
@@ -37,3 +38,22 @@ async def test_follow_up_work_never_waits_longer_than_the_cap() -> None:
     gate = AckFirst(settle_s=0.005, max_wait_s=0.05)
     gate.arrived()  # never answered
     await asyncio.wait_for(gate.settled(), timeout=1)
+
+
+async def test_waiting_for_an_acknowledgement_sleeps_instead_of_polling() -> None:
+    """While an acknowledgement is pending, a waiting command wakes when it is answered, not every millisecond."""
+    looks = 0
+
+    def clock() -> float:
+        nonlocal looks
+        looks += 1
+        return time.monotonic()
+
+    gate = AckFirst(settle_s=0.005, max_wait_s=0.3, clock=clock)
+    gate.arrived()
+    await asyncio.sleep(0.01)  # quiet for longer than settle_s, but the acknowledgement is still out
+    waiting = asyncio.create_task(gate.settled())
+    await asyncio.sleep(0.2)
+    gate.acknowledged()
+    await asyncio.wait_for(waiting, timeout=1)
+    assert looks < 20  # a 1-ms polling loop would have looked ~200 times
