@@ -425,11 +425,9 @@ class Runner:
     async def _finish(self, job: Job, status: TaskStatus, now: float, *, error_code: str | None = None) -> None:
         # The task ended between the last poll that found it unfinished and this one: the middle is the best
         # guess of when (what the schedule learns from), not the moment we happened to look.
-        # Found done by its first poll, it ended somewhere since it was submitted.
-        first = (job.lease_epoch, job.submitted_at) if job.polls == 0 and job.submitted_at else (None, now)
-        epoch, before = self._polled_at.pop(job.id, first)
+        epoch, before = self._polled_at.pop(job.id, (None, now))
         ours = epoch == job.lease_epoch and (job.submitted_at or now) <= before
-        recent = ours and (job.polls == 0 or now - before <= 2 * self._settings.poll_max_s)
+        recent = ours and now - before <= 2 * self._settings.poll_max_s
         ended = (before + now) / 2 if recent else now
         changes = status_changes(status, ended)
         if status.status == "SUCCESS":
