@@ -247,7 +247,7 @@ class Runner:
             elif job.state is JobState.SUBMITTING:
                 self._spawn(job, "send", self._resolve)
             elif job.state in IN_FLIGHT:
-                self._spawn(job, "poll", self._poll)
+                self._spawn(job, "poll", self._poll, fresh=True)  # a GET; its writes are fenced
             elif job.state in OUTCOMES:
                 self._spawn(job, "deliver", self._deliverer.finish)
         if queued and not self._submitter.paused(now):
@@ -282,11 +282,10 @@ class Runner:
         """Run ``step`` for the job in its pool, as a task of its own (one at a time per job).
 
         A job read by the tick may have moved on while the tick awaited something else (a step that just
-        ended delivered it, say): unless ``fresh``, a send or a delivery starts only if the job is still as it
-        was read, so no side effect (a POST, an upload) is ever repeated from a stale copy. A poll (a GET)
-        starts at once: what it writes is fenced by the state and lease it read.
+        ended delivered it, say): unless ``fresh``, the step starts only if the job is still as it was read,
+        so no side effect (a POST, an upload) is ever repeated from a stale copy. Polls are spawned ``fresh``:
+        a GET repeats nothing, and what it writes is fenced by the state and lease it read.
         """
-        fresh = fresh or pool == "poll"
 
         async def run() -> None:
             try:
