@@ -161,8 +161,7 @@ class LifecycleQueries:
         queued ones (and any past their deadline), those whose next poll or retry has come, and finished ones
         the member has not seen yet. ``take_over=False`` skips the taking (a read only)."""
         if take_over:
-            clock, clock_params = self._clock(now)
-            await self._take_over(worker_id, stale_s, clock, clock_params, limit)
+            await self._take_over(worker_id, stale_s, now, limit)
         held = "FROM jobs WHERE lease_owner=? AND delivered_at IS NULL"
         states = marks(len(_ACTIVE))
         if due_at is None:
@@ -189,9 +188,8 @@ class LifecycleQueries:
         jobs = {r["id"]: row_to_job(r) for r in (*rows, *waiting)}
         return sorted(jobs.values(), key=lambda j: (j.created_at, j.id))
 
-    async def _take_over(
-        self, worker_id: str, stale_s: float, clock: str, clock_params: tuple[object, ...], limit: int
-    ) -> None:
+    async def _take_over(self, worker_id: str, stale_s: float, now: float | None, limit: int) -> None:
+        clock, clock_params = self._clock(now)
         live = f"SELECT id FROM workers WHERE last_seen + ? >= {clock}"
         free = f"(lease_owner IS NULL OR (lease_owner<>? AND lease_owner NOT IN ({live})))"
         skip = " FOR UPDATE SKIP LOCKED" if self._db.dialect == "postgres" else ""
