@@ -65,7 +65,8 @@ def setups(s: Sizes, run: int, database: str | None) -> dict[str, Setup]:
     def rng(name: str) -> random.Random:
         return random.Random(f"{name}:{run}")
 
-    media = [10.0 + s.media_window * rng("media").random() for _ in range(s.media)]  # 60 finishes within 15 s
+    spread = rng("media")  # one generator for the list: a fresh one per job would give every job the same duration
+    media = [10.0 + s.media_window * spread.random() for _ in range(s.media)]  # 60 finishes within 15 s
     return {
         "burst": Setup(
             "burst", lognormal(rng("burst"), s.burst, s.burst_median), lognormal(rng("w"), s.warm, s.burst_median)

@@ -11,9 +11,17 @@ import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 MICROS = 1_000_000
+
+
+class Duration(NamedTuple):
+    """How long the provider took for a finished job; ``exact=False``: found done at the first look, so
+    known only to be at most ``seconds``."""
+
+    seconds: float
+    exact: bool = True
 
 
 class JobState(StrEnum):

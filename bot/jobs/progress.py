@@ -32,24 +32,28 @@ class Progress:
         self._pause = pause  # why sending waits now ("provider_busy", …), or None
         self._estimates: dict[str, schedule.Estimate] = {}
         self._learned_at: dict[str, float] = {}  # when an estimate was last computed
-        self._stale: set[str] = set()  # keys with a job finished since
+        self._stale: dict[str, int] = {}  # keys with jobs finished since: how many
         self._last_shown: dict[str, float] = {}
 
     async def estimate(self, job: Job) -> schedule.Estimate:
         """Return the likely duration of jobs with these options (learned; recomputed at most every
-        RELEARN_S once jobs have finished, so a burst of endings costs one read, not one per poll)."""
+        RELEARN_S once jobs have finished, so a burst of endings costs one read, not one per poll; sooner
+        once the finishes since are a quarter of what it was learned from: a young history moves most)."""
         key = job.options.schedule_key()
         now = self._clock()
-        if key not in self._estimates or (key in self._stale and now - self._learned_at[key] >= RELEARN_S):
+        known = self._estimates.get(key)
+        new = self._stale.get(key, 0)
+        if known is None or (new and (now - self._learned_at[key] >= RELEARN_S or 4 * new >= known.samples)):
             history = await self._store.durations(key)
-            self._stale.discard(key)
+            self._stale.pop(key, None)
             self._learned_at[key] = now
             self._estimates[key] = schedule.estimate(history, schedule.prior_seconds(job.options))
         return self._estimates[key]
 
     def learn(self, job: Job) -> None:
         """A job with these options finished: a coming estimate includes it."""
-        self._stale.add(job.options.schedule_key())
+        key = job.options.schedule_key()
+        self._stale[key] = self._stale.get(key, 0) + 1
 
     async def announce(self, job_id: str) -> None:
         """Show a new job in its reply at once (queued, with its place in line)."""

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.models import VideoOptions
+from bot.models import Duration, VideoOptions
 from bot.provider.catalogue import active
 
 UNKNOWN_PRIOR_S = 120.0  # a model the catalogue does not know (any more)
@@ -25,6 +26,8 @@ ALPHA = 0.25  # how fast the interval grows as finishes get rarer
 DENSE_FROM_Z = 2.0  # dense polling starts this many sigmas below the median
 MIN_SIGMA = 0.15  # a few jobs found done by the same poll look alike; the provider's durations never are
 TAIL_SHARE = 0.08  # past the likely end, a poll at least every 8 % of the time elapsed (the fit may be off)
+EARLY_SHARE = 0.6  # every job done at its first look: assume a median this share of that look
+EM_ROUNDS = 25  # rounds of the censored fit (it settles in fewer for the few bounds a history has)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,17 +73,48 @@ def prior_seconds(options: VideoOptions) -> float:
     return seconds
 
 
-def estimate(history: list[float], prior: float) -> Estimate:
-    """Fit the durations (blended with the prior until there are FULL_WEIGHT samples)."""
-    logs = [math.log(d) for d in history if d > 0]
+def estimate(history: Sequence[float | Duration], prior: float) -> Estimate:
+    """Fit the durations (blended with the prior until there are FULL_WEIGHT samples).
+
+    A job found done by its first look is known only to be no longer than that (left-censored): the fit
+    treats it so (``_censored_fit``) instead of taking the look for the end, which would bias it long."""
+    samples = [h if isinstance(h, Duration) else Duration(float(h)) for h in history]
+    exact = [math.log(d.seconds) for d in samples if d.seconds > 0 and d.exact]
+    upto = [math.log(d.seconds) for d in samples if d.seconds > 0 and not d.exact]
     mu0, sigma0 = math.log(prior), PRIOR_SIGMA
-    if not logs:
+    n = len(exact) + len(upto)
+    if not n:
         return Estimate(mu0, sigma0, 0)
-    weight = min(1.0, len(logs) / FULL_WEIGHT)
-    mu = weight * statistics.fmean(logs) + (1 - weight) * mu0
-    spread = statistics.pstdev(logs) if len(logs) > 1 else sigma0
+    if not exact:  # every job was done at its first look: look sooner than that, not at the prior
+        return Estimate(min(mu0, statistics.median(upto) + math.log(EARLY_SHARE)), sigma0, n)
+    mu, spread = _censored_fit(exact, upto, sigma0)
+    weight = min(1.0, n / FULL_WEIGHT)
+    mu = weight * mu + (1 - weight) * mu0
     sigma = min(1.0, max(MIN_SIGMA, weight * spread + (1 - weight) * sigma0))
-    return Estimate(mu, sigma, len(logs))
+    return Estimate(mu, sigma, n)
+
+
+def _censored_fit(exact: list[float], upto: list[float], sigma0: float) -> tuple[float, float]:
+    """Maximum-likelihood normal fit of log-durations, some known only as upper bounds (EM: each bound
+    stands for the mean and square of the fitted normal truncated below it)."""
+    mu = statistics.fmean(exact)
+    sigma = statistics.pstdev(exact) if len(exact) > 1 else sigma0
+    sigma = max(MIN_SIGMA, sigma)
+    if not upto:
+        return mu, sigma
+    for _ in range(EM_ROUNDS):
+        total, squares = sum(exact), sum(x * x for x in exact)
+        for bound in upto:
+            a = (bound - mu) / sigma
+            cdf = 0.5 * math.erfc(-a / math.sqrt(2))
+            lam = math.exp(-a * a / 2) / math.sqrt(2 * math.pi) / max(cdf, 1e-12)
+            mean = mu - sigma * lam
+            total += mean
+            squares += sigma * sigma * max(0.0, 1 - a * lam - lam * lam) + mean * mean
+        n = len(exact) + len(upto)
+        mu = total / n
+        sigma = max(MIN_SIGMA, min(1.0, math.sqrt(max(0.0, squares / n - mu * mu))))
+    return mu, sigma
 
 
 def next_poll_delay(elapsed_s: float, est: Estimate, *, min_s: float, max_s: float) -> float:

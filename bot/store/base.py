@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot.models import GuildPolicy, Job, JobState, Lease, Money, Outcome
+from bot.models import Duration, GuildPolicy, Job, JobState, Lease, Money, Outcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +60,9 @@ class Store(Protocol):
         """Return the micro-credits reserved by the guild's jobs on ``day`` (released ones excluded)."""
         ...
 
-    async def durations(self, schedule_key: str, *, limit: int = 50) -> list[float]:
-        """Return recent provider durations (submit to result) of finished jobs with this key."""
+    async def durations(self, schedule_key: str, *, limit: int = 50) -> list[Duration]:
+        """Return recent provider durations (submit to result) of finished jobs with this key; a job found
+        done by its first look is known only to be no longer (``exact=False``)."""
         ...
 
     async def get_policy(self, guild_id: int) -> GuildPolicy:

@@ -14,7 +14,7 @@ from importlib import resources
 from typing import Any
 
 from bot.errors import InFlightLimit
-from bot.models import Charge, GuildPolicy, Job, JobState
+from bot.models import Charge, Duration, GuildPolicy, Job, JobState
 from bot.store import money
 from bot.store.base import Admission
 from bot.store.driver import LOCK_MIGRATE, Conn, Driver, Row
@@ -194,17 +194,18 @@ class SqlStore(LifecycleQueries, ReportQueries, Upkeep):
         )
         return 1 + (int(row["n"]) if row else 0)
 
-    async def durations(self, schedule_key: str, *, limit: int = 50) -> list[float]:
-        """Return recent provider durations (submit to result) of finished jobs with this key."""
+    async def durations(self, schedule_key: str, *, limit: int = 50) -> list[Duration]:
+        """Return recent provider durations (submit to result) of finished jobs with this key; a job found
+        done by its first look (one poll) is known only to be no longer (``exact=False``)."""
         rows = await self._db.fetch(
-            "SELECT finished_at - submitted_at AS d FROM jobs WHERE schedule_key=? AND state IN (?, ?) "
+            "SELECT finished_at - submitted_at AS d, polls FROM jobs WHERE schedule_key=? AND state IN (?, ?) "
             "AND submitted_at IS NOT NULL AND finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT ?",
             schedule_key,
             JobState.SUCCEEDED.value,
             JobState.DELIVERED.value,
             limit,
         )
-        return [float(r["d"]) for r in rows if r["d"] is not None and r["d"] > 0]
+        return [Duration(float(r["d"]), int(r["polls"]) > 1) for r in rows if r["d"] is not None and r["d"] > 0]
 
     # -- guild settings --------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ import statistics
 import pytest
 
 from bot.jobs.schedule import MIN_SIGMA, TAIL_SHARE, Estimate, estimate, next_poll_delay, prior_seconds, progress
-from bot.models import VideoOptions
+from bot.models import Duration, VideoOptions
 
 EST = Estimate(mu=math.log(60), sigma=0.2, samples=50)
 
@@ -73,3 +73,21 @@ def test_a_job_running_past_a_short_fit_is_still_polled_often() -> None:
     fit = Estimate(math.log(20), MIN_SIGMA, 50)
     for elapsed in (40.0, 80.0, 200.0):
         assert next_poll_delay(elapsed, fit, min_s=2, max_s=30) <= max(1.4, TAIL_SHARE * elapsed) + 1e-9
+
+
+def test_jobs_found_done_by_their_first_look_count_as_shorter_than_that_not_as_that_long() -> None:
+    """A job done at the first poll is known only to be shorter than it; counting it as exact biases the fit long."""
+    rng = random.Random(5)
+    first_look = 22.0
+    truth = [rng.lognormvariate(math.log(30), 0.35) for _ in range(50)]
+    history = [Duration(d, exact=True) if d > first_look else Duration(first_look, exact=False) for d in truth]
+    fit = estimate(history, 90)
+    naive = estimate([Duration(d.seconds, exact=True) for d in history], 90)
+    true_median = statistics.median(truth)
+    assert abs(math.log(fit.expected_s / true_median)) < abs(math.log(naive.expected_s / true_median))
+    assert fit.expected_s == pytest.approx(true_median, rel=0.1)
+    assert 0.25 <= fit.sigma <= 0.45  # the censored tail widens the spread, as the truth's 0.35
+    # Every job done at its first look: only "shorter than 22 s" is known, so the next ones are looked at sooner.
+    all_early = estimate([Duration(first_look, exact=False)] * 10, 90)
+    assert all_early.expected_s < first_look
+    assert next_poll_delay(0, all_early, min_s=2, max_s=30) < 0.5 * first_look
