@@ -25,6 +25,7 @@ from bot.media import normalise_image
 from bot.models import OUTCOMES, Delivery, JobState, VideoOptions, format_credits
 from bot.provider.client import CogVideoClient
 from bot.provider.options import pack_images
+from bot.provider.streaming import GrowingFile
 from bot.spending.budget import SpendingPolicy
 from bot.store.sqlite import open_sqlite
 
@@ -70,7 +71,11 @@ class ConsoleNotifier:
         self.result = view
         if view.video is not None:
             dest = self._out or Path.cwd() / f"reelbot-{view.job.id}.mp4"
-            await asyncio.to_thread(shutil.copyfile, view.video, dest)
+            source = view.video
+            if isinstance(source, GrowingFile):  # still downloading: the copy needs all of it
+                await source.wait_for(source.size)
+                source = source.path
+            await asyncio.to_thread(shutil.copyfile, source, dest)
             self.saved = dest
         return True
 

@@ -6,6 +6,7 @@ download is refreshed from the provider a bounded number of times before the lin
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from bot.metrics import DELIVERY_LAG
 from bot.models import Job, JobState
 from bot.provider import errors
 from bot.provider.client import CogVideoClient, VideoTooLarge
+from bot.provider.streaming import GrowingFile
 from bot.spending.budget import SpendingPolicy, budget_day
 from bot.store.base import Store
 
@@ -56,22 +58,28 @@ class Deliverer:
         """Deliver a SUCCEEDED, FAILED or EXPIRED job that the member has not seen finished yet."""
         if job.delivered_at is not None:
             return
-        video, why_link = None, None
+        video: Path | GrowingFile | None = None
+        why_link, download = None, None
         if job.state is JobState.SUCCEEDED:
-            job, video, why_link = await self._fetch_video(job)
+            job, video, why_link, download = await self._fetch_video(job, stream=True)
             crash_point("after_download")
-        policy = await self._store.get_policy(job.guild_id)
-        day, _ = budget_day(job.created_at, policy.timezone)
-        left = self._policy.daily_cap(policy, job.created_at) - await self._store.spent(job.guild_id, day)
-        view = JobView(job=job, now=self._clock(), budget_left=max(0, left), video=video, notice=why_link)
-        if why_link is None and job.finished_at is not None and job.finished_at > job.deadline_at > 0:
-            view = JobView(job=job, now=view.now, budget_left=view.budget_left, video=video, notice="late")
         try:
-            delivered = await self._notifier.deliver(view)
+            try:
+                delivered = await self._show_final(job, video, why_link)
+            except Exception:
+                if not isinstance(video, GrowingFile) or video.error is None:
+                    raise
+                # The download stopped short while the upload read it: the upload was abandoned, so nothing
+                # reached the member. Download again the usual way (a fresh link if need be), then upload.
+                log.warning("job %s: the download failed during the upload (%s); trying again", job.id, video.error)
+                await _settle(download)
+                job, video, why_link, download = await self._fetch_video(job, stream=False)
+                delivered = await self._show_final(job, video, why_link)
             crash_point("after_upload")  # the member has the video; the store does not know yet
         finally:
+            await _settle(download, wanted=isinstance(video, GrowingFile) and video.complete)
             if video is not None:
-                video.unlink(missing_ok=True)
+                self._video_path(job).unlink(missing_ok=True)
         if not delivered:
             failures = self._delivery_failures.get(job.id, 0) + 1
             self._delivery_failures[job.id] = failures
@@ -93,15 +101,43 @@ class Deliverer:
         log.info("job %s delivered (%s)", job.id, outcome.value)
         await self._modlog.event(job.guild_id, "result", job=job)
 
-    async def _fetch_video(self, job: Job) -> tuple[Job, Path | None, str | None]:
-        """Download the mp4; else return None and why the member gets a link ("too_large", "download_failed")."""
+    async def _show_final(self, job: Job, video: Path | GrowingFile | None, why_link: str | None) -> bool:
+        policy = await self._store.get_policy(job.guild_id)
+        day, _ = budget_day(job.created_at, policy.timezone)
+        left = self._policy.daily_cap(policy, job.created_at) - await self._store.spent(job.guild_id, day)
+        view = JobView(job=job, now=self._clock(), budget_left=max(0, left), video=video, notice=why_link)
+        if why_link is None and job.finished_at is not None and job.finished_at > job.deadline_at > 0:
+            view = JobView(job=job, now=view.now, budget_left=view.budget_left, video=video, notice="late")
+        return await self._notifier.deliver(view)
+
+    def _video_path(self, job: Job) -> Path:
+        return self._dir / f"{job.id}.mp4"
+
+    async def _fetch_video(
+        self, job: Job, *, stream: bool
+    ) -> tuple[Job, Path | GrowingFile | None, str | None, asyncio.Task[int] | None]:
+        """Download the mp4, or with ``stream`` start downloading it and return it growing (with the task
+        that downloads it) once its size is known; else return no video and why the member gets a link
+        ("too_large", "download_failed")."""
         self._dir.mkdir(parents=True, exist_ok=True)
-        dest = self._dir / f"{job.id}.mp4"
+        dest = self._video_path(job)
         for attempt in range(1, DOWNLOAD_TRIES + 1):
             if not job.video_url:
                 break
+            follow: asyncio.Future[GrowingFile] = asyncio.get_running_loop().create_future()
+            task = asyncio.create_task(
+                self._client.download(
+                    job.video_url,
+                    dest,
+                    max_bytes=job.delivery.upload_limit,
+                    follow=follow.set_result if stream else None,
+                )
+            )
+            await asyncio.wait((task, follow), return_when=asyncio.FIRST_COMPLETED)
+            if follow.done() and not task.done():
+                return job, follow.result(), None, task
             try:
-                size = await self._client.download(job.video_url, dest, max_bytes=job.delivery.upload_limit)
+                size = await task
             except VideoTooLarge as exc:
                 log.info(
                     "job %s: video over the upload limit (%d > %d); linking",
@@ -109,15 +145,15 @@ class Deliverer:
                     exc.size,
                     job.delivery.upload_limit,
                 )
-                return job, None, "too_large"
+                return job, None, "too_large", None
             except errors.ProviderError as exc:
                 log.warning("job %s: download failed (%s), try %d of %d", job.id, exc, attempt, DOWNLOAD_TRIES)
                 if attempt < DOWNLOAD_TRIES:
                     job = await self._refresh_url(job)
                 continue
             log.info("job %s: video downloaded (%d bytes)", job.id, size)
-            return job, dest, None
-        return job, None, "download_failed"
+            return job, dest, None, None
+        return job, None, "download_failed", None
 
     async def _refresh_url(self, job: Job) -> Job:
         """Ask the provider again for the result: its URLs may have expired."""
@@ -132,3 +168,13 @@ class Deliverer:
             return job
         moved = await self._move(job, "refresh", video_url=status.video_url, cover_url=status.cover_url)
         return moved or job
+
+
+async def _settle(download: asyncio.Task[int] | None, *, wanted: bool = False) -> None:
+    """Let a download that has all its bytes close its connection; cancel one the delivery no longer reads
+    (the upload was refused or failed)."""
+    if download is None:
+        return
+    if not download.done() and not wanted:
+        download.cancel()
+    await asyncio.gather(download, return_exceptions=True)

@@ -7,6 +7,9 @@ from pathlib import Path
 from typing import Literal, Protocol, get_args
 
 from bot.models import Job
+from bot.provider.streaming import GrowingFile
+
+Video = Path | GrowingFile  # an mp4 on disk, or one still downloading (read as it arrives)
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,7 +22,7 @@ class JobView:
     expected_s: float = 0.0  # the provider's likely duration for these options
     progress: float = 0.0  # 0..1, estimated
     budget_left: int | None = None  # micro-credits left today in the server, once finished
-    video: Path | None = None  # the downloaded mp4, on success when it fits the upload limit
+    video: Video | None = None  # the mp4 (downloaded, or downloading), on success when it fits
     notice: str | None = None  # why a queued job waits: "provider_busy", "provider_balance", "provider_down"
 
 

@@ -22,6 +22,7 @@ import aiohttp
 from bot.metrics import PROVIDER_ERRORS, PROVIDER_LATENCY
 from bot.provider import errors
 from bot.provider.catalogue import active
+from bot.provider.streaming import GrowingFile
 
 log = logging.getLogger(__name__)
 
@@ -117,14 +118,20 @@ class CogVideoClient:
             )
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def download(self, url: str, dest: Path, *, max_bytes: int) -> int:
+    async def download(
+        self, url: str, dest: Path, *, max_bytes: int, follow: Callable[[GrowingFile], None] | None = None
+    ) -> int:
         """Stream ``url`` to ``dest``; stop and delete it as soon as it passes ``max_bytes``.
+
+        With ``follow``, once the provider has declared the size, it is handed a GrowingFile that tells
+        readers how far the download has got (an upload can start at once: bot/provider/streaming.py).
 
         Raises:
             VideoTooLarge: the file is larger than ``max_bytes`` (declared or counted).
-            ProviderError: the download failed (status, connection, timeout).
+            ProviderError: the download failed (status, connection, timeout, or shorter than declared).
         """
         timeout = aiohttp.ClientTimeout(total=600, sock_connect=10, sock_read=60)
+        growing: GrowingFile | None = None
         try:
             async with self._session.get(url, timeout=timeout) as resp:
                 if resp.status != 200:
@@ -132,22 +139,33 @@ class CogVideoClient:
                 if resp.content_length is not None and resp.content_length > max_bytes:
                     raise VideoTooLarge(resp.content_length)
                 size = 0
-                with open(dest, "wb") as out:  # noqa: ASYNC230 - 256 KiB writes between network reads
+                # Unbuffered: a follower reads the file through its own descriptor as soon as a chunk is told.
+                with open(dest, "wb", buffering=0) as out:  # noqa: ASYNC230 - 256 KiB writes between reads
+                    if follow is not None and resp.content_length:
+                        growing = GrowingFile(dest, resp.content_length)
+                        follow(growing)
                     async for chunk in resp.content.iter_chunked(256 * 1024):
                         size += len(chunk)
                         if size > max_bytes:
                             raise VideoTooLarge(size)
                         out.write(chunk)  # small blocking writes; fine next to network reads
+                        if growing is not None:
+                            growing.wrote(len(chunk))
+                if growing is not None and size != growing.size:
+                    raise errors.ServerError(f"download ended at {size} of {growing.size} bytes")
                 return size
-        except VideoTooLarge:
-            _discard(dest)
+        except VideoTooLarge as exc:
+            _discard(dest, growing, exc)
             raise
         except TimeoutError:
-            _discard(dest)
+            _discard(dest, growing, TimeoutError())
             raise errors.ProviderTimeout("download timed out") from None
         except aiohttp.ClientError as exc:
-            _discard(dest)
+            _discard(dest, growing, exc)
             raise errors.ServerError(f"download failed: {type(exc).__name__}") from None
+        except BaseException as exc:  # a short download, or the delivery gave up on it (cancelled)
+            _discard(dest, growing, exc)
+            raise
 
     def _backoff(self, attempt: int) -> float:
         return float(min(0.5 * 2**attempt, 8.0) * (0.75 + 0.25 * self._rand()))
@@ -203,7 +221,10 @@ class CogVideoClient:
         return data
 
 
-def _discard(path: Path) -> None:
+def _discard(path: Path, growing: GrowingFile | None, error: BaseException) -> None:
+    """A download that did not finish: no file left behind, and no follower waits for the rest."""
+    if growing is not None:
+        growing.fail(error)
     path.unlink(missing_ok=True)
 
 

@@ -12,16 +12,16 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from pathlib import Path
 
 import aiohttp
 import discord
 from discord.http import handle_message_parameters
 from discord.webhook.async_ import async_context
 
-from bot.jobs.notify import JobView
+from bot.jobs.notify import JobView, Video
 from bot.logs import job_context
 from bot.models import Delivery, Job, JobState
+from bot.provider.streaming import GrowingFile
 from bot.store.base import Store
 from bot.ui.i18n import language, t
 from bot.ui.pacing import TokenBucket
@@ -145,7 +145,7 @@ class DiscordNotifier:
             return language(guild.preferred_locale)
         return (await self._store.get_policy(guild_id)).locale
 
-    async def _edit(self, job: Job, rendered: Rendered, *, video: Path | None = None, final: bool = False) -> bool:
+    async def _edit(self, job: Job, rendered: Rendered, *, video: Video | None = None, final: bool = False) -> bool:
         job = await self._store.get_job(job.id) or job  # the delivery target may have moved
         d = job.delivery
         if d.interaction_token and self._clock() < d.token_expires_at:
@@ -163,7 +163,7 @@ class DiscordNotifier:
                 await self._store.move_reply(job.id, drop_token=True)
         return await self._edit_by_bot(job, rendered, video, final=final)
 
-    async def _edit_by_token(self, job: Job, rendered: Rendered, video: Path | None) -> None:
+    async def _edit_by_token(self, job: Job, rendered: Rendered, video: Video | None) -> None:
         d = job.delivery
         assert d.interaction_token is not None
         with handle_message_parameters(
@@ -182,7 +182,7 @@ class DiscordNotifier:
                 files=params.files,
             )
 
-    async def _edit_by_bot(self, job: Job, rendered: Rendered, video: Path | None, *, final: bool) -> bool:
+    async def _edit_by_bot(self, job: Job, rendered: Rendered, video: Video | None, *, final: bool) -> bool:
         await self._bot_budget.acquire()
         d = job.delivery
         channel = self._client.get_partial_messageable(d.channel_id, guild_id=d.guild_id)
@@ -220,7 +220,7 @@ class DiscordNotifier:
         await self._store.move_reply(job.id, message_id=message.id, drop_token=True)
         return True
 
-    async def _direct_message(self, job: Job, rendered: Rendered, video: Path | None) -> bool:
+    async def _direct_message(self, job: Job, rendered: Rendered, video: Video | None) -> bool:
         """Last resort for a final result: a DM to the requester (who may have closed their DMs)."""
         try:
             await self._bot_budget.acquire()
@@ -246,8 +246,10 @@ def _without_token(d: Delivery) -> Delivery:
     return replace(d, interaction_token=None)
 
 
-def _file(job: Job, video: Path) -> discord.File:
-    return discord.File(video, filename=f"reelbot-{job.id}.mp4")
+def _file(job: Job, video: Video) -> discord.File:
+    """The video as an attachment; a video still downloading is read as it arrives (bot/provider/streaming.py)."""
+    source = video.follower() if isinstance(video, GrowingFile) else video
+    return discord.File(source, filename=f"reelbot-{job.id}.mp4")
 
 
 def _as_link(view: JobView) -> JobView:

@@ -128,3 +128,40 @@ async def test_options_not_valid_for_the_model_are_refused_privately(
     answer = await discord_api.wait_for(lambda: discord_api.reply_to(too_long), what="the refusal")
     assert "600 characters; the limit is 512" in answer.content
     assert video_api.submits == []
+
+
+MIB = 1024 * 1024
+
+
+async def test_a_video_is_uploaded_while_it_downloads_and_arrives_whole(
+    discord_api: FakeDiscord, video_api: FakeVideoAPI, make_bot
+) -> None:
+    """The upload starts as soon as the download does: a slow link costs the slower of the two, not their sum."""
+    video_api.video_size, video_api.download_rate = 2 * MIB, 1 * MIB  # a 2-s download
+    bot = await make_bot()
+    inter = await discord_api.slash("video", prompt("a slow river at dawn"))
+    reply = await discord_api.wait_for(lambda: finished(discord_api, inter), what="the final reply")
+    assert reply.title == "✅ Your video is ready"
+    assert list(reply.files.values()) == [video_api.video()]
+    uploads = [r for r in discord_api.requests if r.uploads]
+    assert len(uploads) == 1 and len(video_api.download_ends) == 1
+    assert uploads[0].at < video_api.download_ends[0] - 1.0  # sent while half the video was still to come
+    await wait_until(lambda: bot.log().count("delivered (succeeded)") == 1, what="delivered, once")
+
+
+async def test_a_download_cut_during_its_upload_never_sends_half_a_video(
+    discord_api: FakeDiscord, video_api: FakeVideoAPI, make_bot
+) -> None:
+    """The link drops halfway through the download that the upload is reading: the upload is abandoned (Discord
+    never receives half a video), the video is fetched again and reaches the member whole, once."""
+    video_api.video_size, video_api.download_rate, video_api.cut_downloads = 2 * MIB, 2 * MIB, 1
+    bot = await make_bot()
+    inter = await discord_api.slash("video", prompt("a river that keeps flowing"))
+    reply = await discord_api.wait_for(lambda: finished(discord_api, inter), what="the final reply")
+    assert reply.title == "✅ Your video is ready"
+    assert list(reply.files.values()) == [video_api.video()]
+    assert video_api.downloads == 2 and len(video_api.download_ends) == 1
+    assert sum(r.uploads for r in discord_api.requests) == 1  # the abandoned upload never arrived whole
+    assert reply.content.count(video_api.base) == 0  # an attachment, not a link
+    assert "the download failed during the upload" in bot.log()
+    await wait_until(lambda: bot.log().count("delivered (succeeded)") == 1, what="delivered, once")

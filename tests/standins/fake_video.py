@@ -159,6 +159,10 @@ class FakeVideoAPI:
     downloads: int = 0
     chats: list[dict[str, Any]] = field(default_factory=list)  # chat/completions bodies (✨ Enhance)
     file_failures: int = 0  # the next N video downloads answer 403 (an expired signed URL)
+    video_size: int | None = None  # every (not "[big]") video padded to this size; None: the tiny mp4
+    download_rate: float | None = None  # bytes/s a video download is paced to; None: at once
+    cut_downloads: int = 0  # the next N video downloads stop halfway (the connection drops)
+    download_ends: list[float] = field(default_factory=list)  # when each complete video download ended
     base: str = ""
     _ids: Any = field(default_factory=lambda: itertools.count(8868902201637896192))
     _runner: web.AppRunner | None = None
@@ -278,7 +282,7 @@ class FakeVideoAPI:
             {"model": body.get("model"), "choices": [{"index": 0, "message": {"role": "assistant", "content": answer}}]}
         )
 
-    async def _file(self, request: web.Request) -> web.Response:
+    async def _file(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]
         if name == "cover.png":
             return web.Response(body=COVER_PNG, content_type="image/png")
@@ -286,8 +290,32 @@ class FakeVideoAPI:
         if self.file_failures:
             self.file_failures -= 1
             return web.Response(status=403, text="AccessDenied")
-        data = padded_mp4(self.big_size) if name.endswith("-big.mp4") else TINY_MP4
-        return web.Response(body=data, content_type="video/mp4")
+        data = padded_mp4(self.big_size) if name.endswith("-big.mp4") else self.video()
+        if self.download_rate is None and not self.cut_downloads:
+            self.download_ends.append(time.time())
+            return web.Response(body=data, content_type="video/mp4")
+        cut = self.cut_downloads > 0
+        self.cut_downloads -= cut
+        response = web.StreamResponse(headers={"Content-Type": "video/mp4"})
+        response.content_length = len(data)
+        await response.prepare(request)
+        started, chunk = time.monotonic(), 64 * 1024
+        for offset in range(0, len(data), chunk):
+            if cut and offset >= len(data) // 2:
+                assert request.transport is not None
+                request.transport.close()  # the link drops: the bot has half the video
+                return response
+            if self.download_rate:  # this chunk leaves when the rate allows
+                sent = min(len(data), offset + chunk)
+                await asyncio.sleep(max(0.0, started + sent / self.download_rate - time.monotonic()))
+            await response.write(data[offset : offset + chunk])
+        self.download_ends.append(time.time())
+        await response.write_eof()
+        return response
+
+    def video(self) -> bytes:
+        """The mp4 a finished (not "[big]") task serves."""
+        return padded_mp4(self.video_size) if self.video_size else TINY_MP4
 
     def submitted_request_ids(self) -> list[str]:
         return [str(b.get("request_id")) for b in self.submits]
