@@ -41,6 +41,10 @@ class Driver(Conn, Protocol):
         """Open a write transaction; with ``lock``, serialise against every holder of the same lock."""
         ...
 
+    async def write_one(self, sql: str, *params: Any) -> Row | None:
+        """Run one write that is atomic on its own (its own transaction, one trip); return its first row."""
+        ...
+
     async def close(self) -> None:
         """Release connections."""
         ...

@@ -77,13 +77,20 @@ class LifecycleQueries:
             where += f" AND (SELECT COUNT(*) FROM jobs AS busy WHERE busy.state IN ({busy})) < ?"
             params.append(slot_limit)
         lock = guild_id if money is not Money.KEEP else (LOCK_SUBMIT_SLOTS if slot_limit is not None else None)
+        update = f"UPDATE jobs SET {', '.join(sets)} WHERE {where} RETURNING *"
+        if money is Money.KEEP and lock is None:  # one conditional write, no ledger row: atomic on its own
+            row = await self._db.write_one(update, *params)
+            if row is None:  # lost the race: nothing changed; say what won
+                current = await self._db.fetchone("SELECT * FROM jobs WHERE id=?", job_id)
+                return Outcome(row_to_job(current) if current else None, applied=False)
+            return Outcome(row_to_job(row), applied=True)
         async with self._db.transaction(lock=lock) as db:
             if money is Money.RESERVE and admission is not None:
                 before = await db.fetchone("SELECT * FROM jobs WHERE id=?", job_id)
                 if before is None or before["state"] != expect.value:
                     return Outcome(row_to_job(before) if before else None, applied=False)
                 await ledger.check(db, row_to_job(before), admission)  # raises the refusal: nothing changes
-            row = await db.fetchone(f"UPDATE jobs SET {', '.join(sets)} WHERE {where} RETURNING *", *params)
+            row = await db.fetchone(update, *params)
             if row is None:  # lost the race (or no slot): change nothing, say what won
                 current = await db.fetchone("SELECT * FROM jobs WHERE id=?", job_id)
                 return Outcome(row_to_job(current) if current else None, applied=False)

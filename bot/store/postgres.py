@@ -63,6 +63,10 @@ class PostgresDriver:
         row: Row | None = await self._pool.fetchrow(numbered(sql), *params)
         return row
 
+    async def write_one(self, sql: str, *params: Any) -> Row | None:
+        """Run one write outside a transaction block: PostgreSQL commits a single statement on its own."""
+        return await self.fetchone(sql, *params)
+
     @asynccontextmanager
     async def transaction(self, *, lock: int | None = None) -> AsyncIterator[Conn]:
         """Open a transaction; with ``lock``, hold that advisory lock until it ends."""

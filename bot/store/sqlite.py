@@ -60,6 +60,12 @@ class SqliteDriver:
         """Return the first row, or None (committed data, on the read connection)."""
         return await self._reads.fetchone(sql, *params)
 
+    async def write_one(self, sql: str, *params: Any) -> Row | None:
+        """Run one write in autocommit mode: SQLite makes a single statement its own transaction, so this
+        is one trip, not three (BEGIN IMMEDIATE, the statement, COMMIT)."""
+        async with self._write:  # never inside another task's open transaction on the writer
+            return await _Conn(self._writer).fetchone(sql, *params)
+
     @asynccontextmanager
     async def transaction(self, *, lock: int | None = None) -> AsyncIterator[Conn]:
         """Open a write transaction (the whole database is the lock)."""
