@@ -21,7 +21,7 @@ from bot.provider import errors
 from bot.provider.client import CogVideoClient, VideoTooLarge
 from bot.provider.streaming import GrowingFile
 from bot.spending.budget import SpendingPolicy, budget_day
-from bot.store.base import Store
+from bot.store.base import POLICY_TTL_S, Store
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ class Deliverer:
         await self._modlog.event(job.guild_id, "result", job=job)
 
     async def _show_final(self, job: Job, video: Path | GrowingFile | None, why_link: str | None) -> bool:
-        policy = await self._store.get_policy(job.guild_id)
+        policy = await self._store.get_policy(job.guild_id, max_age_s=POLICY_TTL_S)
         day, _ = budget_day(job.created_at, policy.timezone)
         left = self._policy.daily_cap(policy, job.created_at) - await self._store.spent(job.guild_id, day)
         view = JobView(job=job, now=self._clock(), budget_left=max(0, left), video=video, notice=why_link)

@@ -24,12 +24,11 @@ from bot.moderation.policy import RequestContext, check, exempt_from_member_limi
 from bot.moderation.prompts import clean_prompt
 from bot.provider.options import unpack_images, validate_options
 from bot.spending.budget import SpendingPolicy, budget_day, budget_month, crossed
-from bot.store.base import Store
+from bot.store.base import POLICY_TTL_S, Store
 
 log = logging.getLogger(__name__)
 
 _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
-POLICY_TTL_S = 5.0  # another process's rule changes reach this one within this time
 MAX_PENDING = 3  # requests a member may have awaiting approval, unless the server says otherwise
 WAITING = (JobState.AWAITING_APPROVAL, JobState.QUEUED)
 

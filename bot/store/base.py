@@ -26,6 +26,9 @@ class Admission:
     server_in_flight: int | None = None  # the server's jobs queued or at the provider
 
 
+POLICY_TTL_S = 5.0  # how stale a server's rules may be where staleness is harmless (another process's changes)
+
+
 class Store(Protocol):
     """Persistence for jobs, budgets and guild settings."""
 
@@ -65,8 +68,9 @@ class Store(Protocol):
         done by its first look is known only to be no longer (``exact=False``)."""
         ...
 
-    async def get_policy(self, guild_id: int) -> GuildPolicy:
-        """Return the server's policy (defaults if never set)."""
+    async def get_policy(self, guild_id: int, *, max_age_s: float = 0.0) -> GuildPolicy:
+        """Return the server's policy (defaults if never set); with ``max_age_s``, a copy read that recently
+        will do (this store's own changes apply at once; another process's within ``max_age_s``)."""
         ...
 
     async def save_policy(self, guild_id: int, policy: GuildPolicy, *, by: int, at: float) -> None:

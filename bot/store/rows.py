@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from bot.models import Charge, Delivery, Job, JobState, VideoOptions
@@ -56,7 +57,7 @@ def row_to_job(row: Mapping[str, Any]) -> Job:
     )  # fmt: skip
     return Job(
         id=row["id"], user_id=row["user_id"], kind=row["kind"], prompt=row["prompt"],
-        options=VideoOptions(**json.loads(row["options"])), delivery=delivery, price=row["price"],
+        options=_options(row["options"]), delivery=delivery, price=row["price"],
         created_at=row["created_at"], state=JobState(row["state"]), charge=Charge(row["charge"]),
         task_id=row["task_id"], submit_attempts=row["submit_attempts"], submitted_at=row["submitted_at"],
         finished_at=row["finished_at"], delivered_at=row["delivered_at"], next_poll_at=row["next_poll_at"],
@@ -66,6 +67,12 @@ def row_to_job(row: Mapping[str, Any]) -> Job:
         cancel_requested_at=row["cancel_requested_at"], lease_owner=row["lease_owner"],
         lease_epoch=int(row["lease_epoch"]),
     )  # fmt: skip
+
+
+@lru_cache(maxsize=1024)
+def _options(text: str) -> VideoOptions:
+    """The options of a row (immutable, and most jobs share a few: parsed once each)."""
+    return VideoOptions(**json.loads(text))
 
 
 def _f(value: float | None) -> float | None:

@@ -9,6 +9,7 @@ After that, a job's state and money move only through the lifecycle's conditiona
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from importlib import resources
 from typing import Any
@@ -33,6 +34,7 @@ class SqlStore(LifecycleQueries, ReportQueries, Upkeep):
 
     def __init__(self, driver: Driver) -> None:
         self._db = driver
+        self._policies: dict[int, tuple[float, GuildPolicy]] = {}  # guild -> (read at, monotonic; policy)
 
     @property
     def dialect(self) -> str:
@@ -209,16 +211,24 @@ class SqlStore(LifecycleQueries, ReportQueries, Upkeep):
 
     # -- guild settings --------------------------------------------------------------------------
 
-    async def get_policy(self, guild_id: int) -> GuildPolicy:
-        """Return the server's policy (defaults if never set)."""
-        return _policy_from(
+    async def get_policy(self, guild_id: int, *, max_age_s: float = 0.0) -> GuildPolicy:
+        """Return the server's policy (defaults if never set); with ``max_age_s``, a copy read that recently
+        will do (this store's own changes apply at once; another process's within ``max_age_s``)."""
+        now = time.monotonic()
+        cached = self._policies.get(guild_id)
+        if cached is not None and now - cached[0] <= max_age_s:
+            return cached[1]
+        policy = _policy_from(
             await self._db.fetchone("SELECT daily_budget, policy FROM guild_settings WHERE guild_id=?", guild_id)
         )
+        self._policies[guild_id] = (now, policy)
+        return policy
 
     async def save_policy(self, guild_id: int, policy: GuildPolicy, *, by: int, at: float) -> None:
         """Store the server's whole policy, and who changed it last (setup and tests; moderators use change_policy)."""
         async with self._db.transaction(lock=guild_id) as db:
             await self._write_policy(db, guild_id, policy, by=by, at=at)
+        self._policies[guild_id] = (time.monotonic(), policy)
 
     async def change_policy(
         self, guild_id: int, change: Callable[[GuildPolicy], Mapping[str, Any]], *, by: int, at: float
@@ -234,6 +244,7 @@ class SqlStore(LifecycleQueries, ReportQueries, Upkeep):
             )
             new = old.replace(**change(old))
             await self._write_policy(db, guild_id, new, by=by, at=at)
+        self._policies[guild_id] = (time.monotonic(), new)
         return old, new
 
     @staticmethod

@@ -13,6 +13,7 @@ import discord
 from bot.errors import UserFacingError
 from bot.jobs.notify import LogEvent
 from bot.models import Job, JobState, format_credits
+from bot.store.base import POLICY_TTL_S
 from bot.store.sql import SqlStore
 from bot.ui.buttons import approval_view, report_view
 from bot.ui.i18n import t
@@ -65,7 +66,7 @@ class DiscordModLog:
     ) -> bool:
         """Post one event to the log channel; return True when the moderators can see it."""
         try:
-            policy = await self._store.get_policy(guild_id)
+            policy = await self._store.get_policy(guild_id, max_age_s=POLICY_TTL_S)
             if policy.log_channel is None:
                 return False
             text, view = self._format(kind, policy.locale, job=job, by=by, detail=detail or {})

@@ -22,7 +22,7 @@ from bot.jobs.notify import JobView, Video
 from bot.logs import job_context
 from bot.models import Delivery, Job, JobState
 from bot.provider.streaming import GrowingFile
-from bot.store.base import Store
+from bot.store.base import POLICY_TTL_S, Store
 from bot.ui.i18n import language, t
 from bot.ui.pacing import TokenBucket
 from bot.ui.render import Rendered, mentions_for, render
@@ -143,7 +143,7 @@ class DiscordNotifier:
         guild = self._client.get_guild(guild_id)
         if guild is not None:
             return language(guild.preferred_locale)
-        return (await self._store.get_policy(guild_id)).locale
+        return (await self._store.get_policy(guild_id, max_age_s=POLICY_TTL_S)).locale
 
     async def _edit(self, job: Job, rendered: Rendered, *, video: Video | None = None, final: bool = False) -> bool:
         job = await self._store.get_job(job.id) or job  # the delivery target may have moved

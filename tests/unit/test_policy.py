@@ -135,3 +135,25 @@ def test_the_refusal_carries_the_members_own_word_never_the_pattern() -> None:
 
 def test_a_list_of_words_splits_on_commas_and_new_lines() -> None:
     assert split_words("gore, 血腥，暴力、blood\n  bad word ;") == ["gore", "血腥", "暴力", "blood", "bad word"]
+
+
+async def test_a_stale_enough_policy_is_read_once_and_this_stores_own_changes_apply_at_once(tmp_path) -> None:
+    """Deliveries and log lines may use rules read up to max_age_s ago (one read, not one per job); a fresh read,
+    and this store's own change, never serve an old copy; another process's change arrives within max_age_s."""
+    from bot.store.sqlite import open_sqlite
+
+    ours, theirs = await open_sqlite(tmp_path / "db.sqlite3"), await open_sqlite(tmp_path / "db.sqlite3")
+    try:
+        await theirs.save_policy(5, GuildPolicy(locale="en"), by=1, at=1.0)
+        assert (await ours.get_policy(5, max_age_s=60)).locale == "en"
+        await theirs.save_policy(5, GuildPolicy(locale="zh-CN"), by=1, at=2.0)
+        assert (await ours.get_policy(5, max_age_s=60)).locale == "en"  # another process's change: not yet
+        assert (await ours.get_policy(5)).locale == "zh-CN"  # a fresh read
+        await ours.change_policy(5, lambda _: {"locale": "zh-TW"}, by=1, at=3.0)
+        assert (await ours.get_policy(5, max_age_s=60)).locale == "zh-TW"  # our own change, at once
+        await theirs.save_policy(5, GuildPolicy(locale="en"), by=1, at=4.0)
+        time.sleep(0.05)
+        assert (await ours.get_policy(5, max_age_s=0.01)).locale == "en"  # older than max_age_s: read again
+    finally:
+        await ours.close()
+        await theirs.close()
