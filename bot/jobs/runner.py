@@ -23,18 +23,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.jobs import schedule
 from bot.jobs.delivery import Deliverer
 from bot.jobs.heartbeat import Heartbeat
 from bot.jobs.lifecycle import transition
 from bot.jobs.notify import ModLog, Notifier
+from bot.jobs.poller import Poller
 from bot.jobs.progress import Progress
-from bot.jobs.submit import Submitter, status_changes
+from bot.jobs.submit import Submitter
 from bot.logs import job_context
-from bot.metrics import POLLS, SPEND
-from bot.models import AT_PROVIDER, IN_FLIGHT, MICROS, OUTCOMES, Job, JobState
-from bot.provider import errors
-from bot.provider.client import CogVideoClient, TaskStatus
+from bot.models import AT_PROVIDER, IN_FLIGHT, OUTCOMES, Job, JobState
+from bot.provider.client import CogVideoClient
 from bot.spending.budget import SpendingPolicy
 from bot.store.base import Store
 
@@ -92,8 +90,6 @@ class Runner:
         self._stopping = False
         self.heartbeat = Heartbeat(store, owner or default_owner(), lease_s=settings.lease_s, now=self._db_now)
         self._busy: dict[str, asyncio.Task[None]] = {}
-        # Each job's last poll that found it unfinished, under which lease (another holder's polls are unknown).
-        self._polled_at: dict[str, tuple[int, float]] = {}
         self._next_progress = 0.0  # when the progress replies are next looked at
         # Jobs are taken (new ones, and those of workers that are gone) when something outside the runner
         # wakes it and every sixth of a lease; the ticks between, woken by the steps, only read.
@@ -108,7 +104,7 @@ class Runner:
             store,
             client,
             move=self._move,
-            accept=self._accepted,
+            accept=lambda job, status: self._poller.accepted(job, status),
             error_backoff_s=settings.error_backoff_s,
             max_backoff_s=max(settings.poll_max_s, settings.error_backoff_s),
             clock=clock,
@@ -123,6 +119,15 @@ class Runner:
         )
         self._deliverer = Deliverer(
             store, client, notifier, policy, move=self._move, video_dir=video_dir, clock=clock, modlog=modlog
+        )
+        self._poller = Poller(
+            client,
+            self._progress,
+            self._deliverer,
+            settings,
+            move=self._move,
+            deliveries=self._pools["deliver"],
+            clock=clock,
         )
 
     # -- start, stop, heartbeat ----------------------------------------------------------------------
@@ -247,7 +252,7 @@ class Runner:
             elif job.state is JobState.SUBMITTING:
                 self._spawn(job, "send", self._resolve)
             elif job.state in IN_FLIGHT:
-                self._spawn(job, "poll", self._poll, fresh=True)  # a GET; its writes are fenced
+                self._spawn(job, "poll", self._poller.poll, fresh=True)  # a GET; its writes are fenced
             elif job.state in OUTCOMES:
                 self._spawn(job, "deliver", self._deliverer.finish)
         if queued and not self._submitter.paused(now):
@@ -335,7 +340,7 @@ class Runner:
             return outcome.job
         now = outcome.job
         if now is None or now.lease != job.lease:  # no longer ours: forget what we knew of it
-            self._polled_at.pop(job.id, None)
+            self._poller.forget(job.id)
         log.info(
             "job %s: %s from %s lost a race (now %s, lease %s)",
             job.id,
@@ -346,7 +351,7 @@ class Runner:
         )
         return None
 
-    # -- send, poll ------------------------------------------------------------------------------------
+    # -- send ------------------------------------------------------------------------------------------
 
     async def _resolve(self, job: Job) -> None:
         """A send whose outcome is unknown: resolve it, or give up honestly once the deadline has passed."""
@@ -358,89 +363,6 @@ class Runner:
         if not self.heartbeat.trusted():
             return  # our leases may have lapsed: leave it for whoever holds it next
         await self._submitter.send(job)
-
-    async def _accepted(self, job: Job, status: TaskStatus) -> None:
-        now = self._clock()
-        est = await self._progress.estimate(job)
-        first = schedule.next_poll_delay(0, est, min_s=self._settings.poll_min_s, max_s=self._settings.poll_max_s)
-        moved = await self._move(
-            job,
-            "accepted",
-            task_id=status.task_id or job.request_id,
-            submitted_at=now,
-            submit_attempts=job.submit_attempts + 1,
-            next_poll_at=now + first,
-        )
-        if moved is None:
-            return
-        log.info("job %s submitted task=%s", moved.id, moved.task_id)
-        SPEND.labels(str(moved.guild_id)).inc(moved.price / MICROS)
-        if status.status in ("SUCCESS", "FAIL"):  # an adopted task that had already finished
-            await self._finish(moved, status, now)
-        else:
-            await self._progress.show(moved, est)
-
-    async def _poll(self, job: Job) -> None:
-        task_id = job.task_id or job.request_id
-        est = await self._progress.estimate(job)
-        error_code = None
-        try:
-            status: TaskStatus | None = await self._client.fetch(task_id)
-        except errors.ContentRejected as exc:
-            status, error_code = TaskStatus(task_id, "FAIL", detail=str(exc)), "content_rejected"
-        except errors.ProviderError as exc:  # a task that was accepted is paid for: keep asking until the end
-            log.warning("job %s: poll failed (%s); trying later", job.id, exc)
-            status = None
-        now = self._clock()
-        if status is not None:
-            POLLS.inc()
-        if status is not None and status.status in ("SUCCESS", "FAIL"):
-            await self._finish(job, status, now, error_code=error_code)
-            return
-        late_by = now - job.deadline_at
-        if late_by >= self._settings.late_grace_s:
-            self._polled_at.pop(job.id, None)
-            moved = await self._move(job, "late", finished_at=now, error_code="deadline")
-            if moved is not None:
-                async with self._pools["deliver"]:
-                    await self._deliverer.finish(moved)
-            return
-        if status is None or late_by >= 0:  # past the deadline: still paid for, so ask now and then
-            delay = self._settings.poll_max_s * (2 if late_by >= 0 else 1)
-        else:
-            elapsed = now - (job.submitted_at or now)
-            delay = schedule.next_poll_delay(
-                elapsed, est, min_s=self._settings.poll_min_s, max_s=self._settings.poll_max_s
-            )
-            delay = min(delay, max(self._settings.poll_min_s, job.deadline_at - now))
-        running = status is not None and job.state is JobState.SUBMITTED
-        if status is not None:
-            self._polled_at[job.id] = (job.lease_epoch, now)
-        polls = job.polls + (status is not None)
-        moved = await self._move(job, "running" if running else "polled", polls=polls, next_poll_at=now + delay)
-        if moved is not None and (running or late_by >= 0):
-            await self._progress.show(moved, est)
-
-    async def _finish(self, job: Job, status: TaskStatus, now: float, *, error_code: str | None = None) -> None:
-        # The task ended between the last poll that found it unfinished and this one: the middle is the best
-        # guess of when (what the schedule learns from), not the moment we happened to look.
-        epoch, before = self._polled_at.pop(job.id, (None, now))
-        ours = epoch == job.lease_epoch and (job.submitted_at or now) <= before
-        recent = ours and now - before <= 2 * self._settings.poll_max_s
-        ended = (before + now) / 2 if recent else now
-        changes = status_changes(status, ended)
-        if status.status == "SUCCESS":
-            event = "succeeded"
-        else:
-            event = "failed" if self._settings.failed_keeps_price else "failed_free"
-            changes["error_code"] = error_code or job.error_code or "generation_failed"
-        moved = await self._move(job, event, polls=job.polls + 1, **changes)
-        if moved is None:
-            return
-        self._progress.learn(job)
-        log.info("job %s %s after %d polls", moved.id, moved.state.value, moved.polls)
-        async with self._pools["deliver"]:
-            await self._deliverer.finish(moved)
 
     # -- progress --------------------------------------------------------------------------------------
 
