@@ -62,21 +62,26 @@ class Deliverer:
         why_link, download = None, None
         if job.state is JobState.SUCCEEDED:
             job, video, why_link, download = await self._fetch_video(job, stream=True)
-            crash_point("after_download")
+            crash_point("after_download")  # the download has begun (a streamed one is still running)
         try:
             try:
                 delivered = await self._show_final(job, video, why_link)
-            except Exception:
-                if not isinstance(video, GrowingFile) or video.error is None:
+            except Exception as exc:
+                if not isinstance(video, GrowingFile):
                     raise
-                # The download stopped short while the upload read it: the upload was abandoned, so nothing
-                # reached the member. Download again the usual way (a fresh link if need be), then upload.
-                log.warning("job %s: the download failed during the upload (%s); trying again", job.id, video.error)
+                # The upload that read the download as it grew failed (the download stopped short, or the
+                # upload itself broke): it was abandoned before its last byte, so nothing reached the member.
+                # Download the whole video the usual way (a fresh link if need be), then upload it.
+                why = video.error or exc
+                log.warning("job %s: the upload during the download failed (%s); trying again", job.id, why)
+                video.close_followers()
                 await _settle(download)
                 job, video, why_link, download = await self._fetch_video(job, stream=False)
                 delivered = await self._show_final(job, video, why_link)
             crash_point("after_upload")  # the member has the video; the store does not know yet
         finally:
+            if isinstance(video, GrowingFile):
+                video.close_followers()
             await _settle(download, wanted=isinstance(video, GrowingFile) and video.complete)
             if video is not None:
                 self._video_path(job).unlink(missing_ok=True)
@@ -133,7 +138,11 @@ class Deliverer:
                     follow=follow.set_result if stream else None,
                 )
             )
-            await asyncio.wait((task, follow), return_when=asyncio.FIRST_COMPLETED)
+            try:
+                await asyncio.wait((task, follow), return_when=asyncio.FIRST_COMPLETED)
+            except BaseException:  # the delivery was cancelled (shutdown): so is its download
+                await _settle(task)
+                raise
             if follow.done() and not task.done():
                 return job, follow.result(), None, task
             try:

@@ -44,8 +44,12 @@ class Progress:
         known = self._estimates.get(key)
         new = self._stale.get(key, 0)
         if known is None or (new and (now - self._learned_at[key] >= RELEARN_S or 4 * new >= known.samples)):
-            history = await self._store.durations(key)
-            self._stale.pop(key, None)
+            self._stale.pop(key, None)  # finishes counted from here on are not in the read below
+            try:
+                history = await self._store.durations(key)
+            except BaseException:
+                self._stale[key] = self._stale.get(key, 0) + new  # still to be learned
+                raise
             self._learned_at[key] = now
             self._estimates[key] = schedule.estimate(history, schedule.prior_seconds(job.options))
         return self._estimates[key]

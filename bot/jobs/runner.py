@@ -296,11 +296,7 @@ class Runner:
             try:
                 async with self._pools[pool]:
                     current = job if fresh else await self._store.get_job(job.id)
-                    if current is None or (current.state, current.lease, current.delivered_at) != (
-                        job.state,
-                        job.lease,
-                        job.delivered_at,
-                    ):
+                    if current is None or _progress_of(current) != _progress_of(job):
                         return
                     with job_context(job.id, job.guild_id, job.user_id):
                         await step(current)
@@ -369,3 +365,9 @@ class Runner:
     async def announce(self, job_id: str) -> None:
         """Show a new job in its reply at once (queued, with its place in line)."""
         await self._progress.announce(job_id)
+
+
+def _progress_of(job: Job) -> tuple[object, ...]:
+    """What a step started from a read must find unchanged: a send whose backoff was set since (a new
+    ``next_poll_at`` and attempt count) is not due any more, and a delivered job is not delivered again."""
+    return (job.state, job.lease, job.delivered_at, job.submit_attempts, job.next_poll_at)

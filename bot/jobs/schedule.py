@@ -100,7 +100,8 @@ def _censored_fit(exact: list[float], upto: list[float], sigma0: float) -> tuple
         for bound in upto:
             a = (bound - mu) / sigma
             cdf = 0.5 * math.erfc(-a / math.sqrt(2))
-            lam = math.exp(-a * a / 2) / math.sqrt(2 * math.pi) / max(cdf, 1e-12)
+            # φ(a)/Φ(a); far below the fit both underflow, and the ratio tends to -a (the mean to the bound)
+            lam = math.exp(-a * a / 2) / math.sqrt(2 * math.pi) / cdf if cdf > 1e-300 else -a
             mean = mu - sigma * lam
             total += mean
             squares += sigma * sigma * max(0.0, 1 - a * lam - lam * lam) + mean * mean
@@ -114,9 +115,10 @@ def next_poll_delay(elapsed_s: float, est: Estimate, *, min_s: float, max_s: flo
     """Return seconds until the next poll of a job submitted ``elapsed_s`` ago.
 
     Evenly spaced across the stretch where the fit puts nearly every ending (from its 3rd to its 99.9th
-    percentile): for a p95 detection lag of one step, even spacing is the cheapest schedule there is
-    (``bench/bound.py``). Before the stretch the gap to it is halved; after it, the gap grows with the age."""
-    step = BASE_FACTOR * min_s
+    percentile): within a stretch, even spacing is the cheapest way to keep every ending's detection lag
+    under one step (``bench/bound.py``); the stretch is wider than the 95 % the bound needs, a margin for a
+    fit that is off. Before the stretch the gap to it is halved; after it, the gap grows with the age."""
+    step = min(max_s, BASE_FACTOR * min_s)
     start = math.exp(est.mu + DENSE_FROM_Z * est.sigma)
     if elapsed_s < start - step:  # finishing now is unlikely: halve the gap to where finishes begin
         gap = start - elapsed_s

@@ -139,9 +139,10 @@ class CogVideoClient:
                 if resp.content_length is not None and resp.content_length > max_bytes:
                     raise VideoTooLarge(resp.content_length)
                 size = 0
-                # Unbuffered: a follower reads the file through its own descriptor as soon as a chunk is told.
-                with open(dest, "wb", buffering=0) as out:  # noqa: ASYNC230 - 256 KiB writes between reads
-                    if follow is not None and resp.content_length:
+                # Followed only when the declared size is the size of what is written: not a compressed body.
+                plain = resp.headers.get("Content-Encoding", "identity").lower() == "identity"
+                with open(dest, "wb") as out:  # noqa: ASYNC230 - 256 KiB writes between network reads
+                    if follow is not None and resp.content_length and plain:
                         growing = GrowingFile(dest, resp.content_length)
                         follow(growing)
                     async for chunk in resp.content.iter_chunked(256 * 1024):
@@ -150,6 +151,7 @@ class CogVideoClient:
                             raise VideoTooLarge(size)
                         out.write(chunk)  # small blocking writes; fine next to network reads
                         if growing is not None:
+                            out.flush()  # every byte on disk before a follower, reading its own descriptor, is told
                             growing.wrote(len(chunk))
                 if growing is not None and size != growing.size:
                     raise errors.ServerError(f"download ended at {size} of {growing.size} bytes")

@@ -34,6 +34,7 @@ class GrowingFile:
         self.written = 0
         self.error: BaseException | None = None
         self._moved = asyncio.Event()
+        self._followers: list[Follower] = []
 
     @property
     def complete(self) -> bool:
@@ -42,6 +43,9 @@ class GrowingFile:
     def wrote(self, n: int) -> None:
         """The download appended ``n`` bytes (flushed to the file)."""
         self.written += n
+        if self.written > self.size:  # more than declared: readers would send a cut-off video
+            self.fail(ShortDownload(f"the download passed its declared size ({self.size} bytes)"))
+            return
         self._wake()
 
     def fail(self, error: BaseException) -> None:
@@ -51,15 +55,24 @@ class GrowingFile:
 
     async def wait_for(self, end: int) -> None:
         """Return once the first ``end`` bytes are on disk; raise ShortDownload if they never will be."""
-        while self.written < min(end, self.size):
+        while self.error is not None or self.written < min(end, self.size):
             if self.error is not None:
                 raise ShortDownload(f"download stopped at {self.written} of {self.size} bytes: {self.error}")
             moved = self._moved
             await moved.wait()
 
     def follower(self) -> Follower:
-        """A new reader from the start (each upload attempt gets its own; the uploader closes it)."""
-        return Follower(self)
+        """A new reader from the start (each upload gets its own; ``close_followers`` closes them all, since
+        discord.py does not close a file object it was given)."""
+        follower = Follower(self)
+        self._followers.append(follower)
+        return follower
+
+    def close_followers(self) -> None:
+        """Release every reader's file descriptor (the delivery is over, or starts again)."""
+        for follower in self._followers:
+            follower.release()
+        self._followers.clear()
 
     def _wake(self) -> None:
         moved, self._moved = self._moved, asyncio.Event()
@@ -110,10 +123,14 @@ class Follower(io.BufferedIOBase):
             self._fd = os.open(self.source.path, os.O_RDONLY)
         return os.pread(self._fd, n, offset) if n > 0 else b""
 
-    def close(self) -> None:
+    def release(self) -> None:
+        """Close the file descriptor (discord.py replaces ``close`` on file objects it is given)."""
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+    def close(self) -> None:
+        self.release()
         super().close()
 
 

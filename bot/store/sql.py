@@ -216,12 +216,14 @@ class SqlStore(LifecycleQueries, ReportQueries, Upkeep):
         will do (this store's own changes apply at once; another process's within ``max_age_s``)."""
         now = time.monotonic()
         cached = self._policies.get(guild_id)
-        if cached is not None and now - cached[0] <= max_age_s:
+        if cached is not None and max_age_s > 0 and now - cached[0] <= max_age_s:
             return cached[1]
         policy = _policy_from(
             await self._db.fetchone("SELECT daily_budget, policy FROM guild_settings WHERE guild_id=?", guild_id)
         )
-        self._policies[guild_id] = (now, policy)
+        latest = self._policies.get(guild_id)
+        if latest is None or latest[0] <= now:  # a change this store made during the read is newer: keep it
+            self._policies[guild_id] = (now, policy)
         return policy
 
     async def save_policy(self, guild_id: int, policy: GuildPolicy, *, by: int, at: float) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from tests.e2e.harness import jobs_in_db, wait_until
@@ -163,5 +164,23 @@ async def test_a_download_cut_during_its_upload_never_sends_half_a_video(
     assert video_api.downloads == 2 and len(video_api.download_ends) == 1
     assert sum(r.uploads for r in discord_api.requests) == 1  # the abandoned upload never arrived whole
     assert reply.content.count(video_api.base) == 0  # an attachment, not a link
-    assert "the download failed during the upload" in bot.log()
+    assert "the upload during the download failed" in bot.log()
     await wait_until(lambda: bot.log().count("delivered (succeeded)") == 1, what="delivered, once")
+
+
+async def test_a_streamed_upload_that_discord_fails_once_is_sent_again_whole_and_no_file_stays_open(
+    discord_api: FakeDiscord, video_api: FakeVideoAPI, make_bot
+) -> None:
+    """discord.py retries a 5xx upload from the start of the same file object: the video still arrives whole,
+    once; afterwards the bot holds no descriptor of the (deleted) video file."""
+    video_api.video_size, video_api.download_rate = 2 * MIB, 1 * MIB
+    discord_api.fail("PATCH", r"^/webhooks/\d+/[^/]+/messages/@original$", 500, 0, times=1, multipart_only=True)
+    bot = await make_bot()
+    inter = await discord_api.slash("video", prompt("a glacier calving into the sea"))
+    reply = await discord_api.wait_for(lambda: finished(discord_api, inter), what="the final reply")
+    assert reply.title == "✅ Your video is ready"
+    assert list(reply.files.values()) == [video_api.video()]
+    assert [r.status for r in discord_api.requests if r.uploads] == [500, 200]
+    await wait_until(lambda: bot.log().count("delivered (succeeded)") == 1, what="delivered, once")
+    fds = Path(f"/proc/{bot.proc.pid}/fd")
+    assert not [link for fd in fds.iterdir() if "/videos/" in (link := os.readlink(fd))], "a video file stays open"

@@ -321,7 +321,7 @@ async def test_a_failed_generation_does_not_count_against_the_member(world: Worl
 
 async def test_operators_can_release_the_price_of_failed_generations(world: World) -> None:
     """FAILED_GENERATIONS_CHARGED=false: a relay that does not bill failures gives the price back."""
-    world.runner._settings = World.settings(failed_keeps_price=False)
+    world.runner = world.another_runner(failed_keeps_price=False)
     job_id = await world.request("a scene [fail]")
     await world.run(3)
     job = await world.store.get_job(job_id)
@@ -489,3 +489,19 @@ async def test_a_step_from_a_stale_read_never_repeats_a_side_effect(world: World
     world.runner._spawn(stale, "deliver", world.runner._deliverer.finish)
     await asyncio.gather(*world.runner._busy.values())
     assert len(world.notifier.delivered) == 1 and world.api.downloads == 1
+
+
+async def test_a_stale_read_of_an_unresolved_send_waits_for_its_backoff(world: World) -> None:
+    """The tick read a job SUBMITTING and due; before the step started, the send it raced with failed and
+    set a backoff (retry_later). Before: the stale copy sent again at once, the backoff ignored (seen as a
+    flaky end-to-end test: two lost submits 4 ms apart). Now the step sees the job changed and leaves it."""
+    world.api.submit_errors += [("lost", 504)]
+    job_id = await world.request()
+    await world.runner.run_once()  # the send is lost: SUBMITTING, with a retry after the backoff
+    backed_off = await world.store.get_job(job_id)
+    assert backed_off is not None and backed_off.state is JobState.SUBMITTING
+    assert backed_off.next_poll_at is not None and backed_off.next_poll_at > world.clock.now
+    stale = backed_off.with_changes(submit_attempts=0, next_poll_at=None)  # as the tick read it, due
+    world.runner._spawn(stale, "send", world.runner._resolve)
+    await asyncio.gather(*world.runner._busy.values())
+    assert len(world.api.submits) == 1  # no second submit before the backoff
