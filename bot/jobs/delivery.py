@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.jobs.faults import crash_point
-from bot.jobs.notify import JobView, ModLog, NoModLog, Notifier
+from bot.jobs.notify import JobView, ModLog, NoModLog, Notifier, Video
 from bot.jobs.submit import Move
 from bot.metrics import DELIVERY_LAG
 from bot.models import Job, JobState
@@ -58,7 +58,7 @@ class Deliverer:
         """Deliver a SUCCEEDED, FAILED or EXPIRED job that the member has not seen finished yet."""
         if job.delivered_at is not None:
             return
-        video: Path | GrowingFile | None = None
+        video: Video | None = None
         why_link, download = None, None
         if job.state is JobState.SUCCEEDED:
             job, video, why_link, download = await self._fetch_video(job, stream=True)
@@ -106,13 +106,13 @@ class Deliverer:
         log.info("job %s delivered (%s)", job.id, outcome.value)
         await self._modlog.event(job.guild_id, "result", job=job)
 
-    async def _show_final(self, job: Job, video: Path | GrowingFile | None, why_link: str | None) -> bool:
+    async def _show_final(self, job: Job, video: Video | None, why_link: str | None) -> bool:
         policy = await self._store.get_policy(job.guild_id, max_age_s=POLICY_TTL_S)
         day, _ = budget_day(job.created_at, policy.timezone)
         left = self._policy.daily_cap(policy, job.created_at) - await self._store.spent(job.guild_id, day)
-        view = JobView(job=job, now=self._clock(), budget_left=max(0, left), video=video, notice=why_link)
-        if why_link is None and job.finished_at is not None and job.finished_at > job.deadline_at > 0:
-            view = JobView(job=job, now=view.now, budget_left=view.budget_left, video=video, notice="late")
+        late = job.finished_at is not None and job.finished_at > job.deadline_at > 0
+        notice = why_link or ("late" if late else None)
+        view = JobView(job=job, now=self._clock(), budget_left=max(0, left), video=video, notice=notice)
         return await self._notifier.deliver(view)
 
     def _video_path(self, job: Job) -> Path:
@@ -120,7 +120,7 @@ class Deliverer:
 
     async def _fetch_video(
         self, job: Job, *, stream: bool
-    ) -> tuple[Job, Path | GrowingFile | None, str | None, asyncio.Task[int] | None]:
+    ) -> tuple[Job, Video | None, str | None, asyncio.Task[int] | None]:
         """Download the mp4, or with ``stream`` start downloading it and return it growing (with the task
         that downloads it) once its size is known; else return no video and why the member gets a link
         ("too_large", "download_failed")."""

@@ -97,17 +97,10 @@ class JobService:
         self._wake = wake
         self._clock = clock
         self.modlog: ModLog = modlog or NoModLog()
-        self._policies: dict[int, tuple[float, GuildPolicy]] = {}
 
     async def policy(self, guild_id: int) -> GuildPolicy:
-        """Return the server's rules (cached for POLICY_TTL_S; this process's changes apply at once)."""
-        now = self._clock()
-        cached = self._policies.get(guild_id)
-        if cached is not None and cached[0] > now:
-            return cached[1]
-        policy = await self._store.get_policy(guild_id)
-        self._policies[guild_id] = (now + POLICY_TTL_S, policy)
-        return policy
+        """Return the server's rules (up to POLICY_TTL_S old; this process's changes apply at once)."""
+        return await self._store.get_policy(guild_id, max_age_s=POLICY_TTL_S)
 
     async def precheck(self, req: JobRequest) -> None:
         """Refuse early, before any slow work, when a rule or a limit already stands in the way.
@@ -315,7 +308,6 @@ class JobService:
             return applied
 
         before, policy = await self._store.change_policy(guild_id, apply, by=by, at=self._clock())
-        self._policies[guild_id] = (self._clock() + POLICY_TTL_S, policy)
         log.info("guild %s: %s changed by %s", guild_id, what, by)
         detail = {"what": what, "before": before, "after": policy, "fields": tuple(fields)}
         await self.modlog.event(guild_id, "setting", by=by, detail=detail)

@@ -156,17 +156,12 @@ class CogVideoClient:
                 if growing is not None and size != growing.size:
                     raise errors.ServerError(f"download ended at {size} of {growing.size} bytes")
                 return size
-        except VideoTooLarge as exc:
+        except BaseException as exc:  # too large, failed, short, or given up on (cancelled): nothing left behind
             _discard(dest, growing, exc)
-            raise
-        except TimeoutError:
-            _discard(dest, growing, TimeoutError())
-            raise errors.ProviderTimeout("download timed out") from None
-        except aiohttp.ClientError as exc:
-            _discard(dest, growing, exc)
-            raise errors.ServerError(f"download failed: {type(exc).__name__}") from None
-        except BaseException as exc:  # a short download, or the delivery gave up on it (cancelled)
-            _discard(dest, growing, exc)
+            if isinstance(exc, TimeoutError):
+                raise errors.ProviderTimeout("download timed out") from None
+            if isinstance(exc, aiohttp.ClientError):
+                raise errors.ServerError(f"download failed: {type(exc).__name__}") from None
             raise
 
     def _backoff(self, attempt: int) -> float:

@@ -13,7 +13,6 @@ import asyncio
 import io
 import os
 from pathlib import Path
-from typing import Any
 
 from aiohttp.abc import AbstractStreamWriter
 from aiohttp.payload import IOBasePayload, Order, register_payload
@@ -55,11 +54,12 @@ class GrowingFile:
 
     async def wait_for(self, end: int) -> None:
         """Return once the first ``end`` bytes are on disk; raise ShortDownload if they never will be."""
-        while self.error is not None or self.written < min(end, self.size):
+        while True:
             if self.error is not None:
                 raise ShortDownload(f"download stopped at {self.written} of {self.size} bytes: {self.error}")
-            moved = self._moved
-            await moved.wait()
+            if self.written >= min(end, self.size):
+                return
+            await self._moved.wait()
 
     def follower(self) -> Follower:
         """A new reader from the start (each upload gets its own; ``close_followers`` closes them all, since
@@ -111,12 +111,6 @@ class Follower(io.BufferedIOBase):
         return data
 
     read1 = read
-
-    def readinto(self, buffer: Any) -> int:
-        view = memoryview(buffer).cast("B")
-        data = self.read(len(view))
-        view[: len(data)] = data
-        return len(data)
 
     def read_at(self, offset: int, n: int) -> bytes:
         if self._fd is None:

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from bot.models import AT_PROVIDER, OUTCOMES, Charge, Job, JobState, Lease, Money, Outcome
 from bot.store import money as ledger
 from bot.store.base import Admission
-from bot.store.driver import LOCK_SUBMIT_SLOTS, Driver, marks
+from bot.store.driver import LOCK_SUBMIT_SLOTS, Conn, Driver, marks
 from bot.store.rows import row_to_job
 
 NOW_SQL = {
@@ -80,10 +80,7 @@ class LifecycleQueries:
         update = f"UPDATE jobs SET {', '.join(sets)} WHERE {where} RETURNING *"
         if money is Money.KEEP and lock is None:  # one conditional write, no ledger row: atomic on its own
             row = await self._db.write_one(update, *params)
-            if row is None:  # lost the race: nothing changed; say what won
-                current = await self._db.fetchone("SELECT * FROM jobs WHERE id=?", job_id)
-                return Outcome(row_to_job(current) if current else None, applied=False)
-            return Outcome(row_to_job(row), applied=True)
+            return Outcome(row_to_job(row), applied=True) if row else await _lost(self._db, job_id)
         async with self._db.transaction(lock=lock) as db:
             if money is Money.RESERVE and admission is not None:
                 before = await db.fetchone("SELECT * FROM jobs WHERE id=?", job_id)
@@ -91,9 +88,8 @@ class LifecycleQueries:
                     return Outcome(row_to_job(before) if before else None, applied=False)
                 await ledger.check(db, row_to_job(before), admission)  # raises the refusal: nothing changes
             row = await db.fetchone(update, *params)
-            if row is None:  # lost the race (or no slot): change nothing, say what won
-                current = await db.fetchone("SELECT * FROM jobs WHERE id=?", job_id)
-                return Outcome(row_to_job(current) if current else None, applied=False)
+            if row is None:  # lost the race (or no slot): change nothing
+                return await _lost(db, job_id)
             job = row_to_job(row)
             at = float(row["updated_at"])
             if money is Money.RESERVE:
@@ -236,3 +232,9 @@ class LifecycleQueries:
             *states,
         )
         return float(row["t"]) if row and row["t"] is not None else None
+
+
+async def _lost(db: Conn, job_id: str) -> Outcome:
+    """A transition that lost its race changed nothing: say what won (the job as it is now)."""
+    current = await db.fetchone("SELECT * FROM jobs WHERE id=?", job_id)
+    return Outcome(row_to_job(current) if current else None, applied=False)
