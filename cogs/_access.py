@@ -20,6 +20,7 @@ from bot.moderation.command_access import Asker, CommandAccess, Override, may_ru
 log = logging.getLogger(__name__)
 
 MOD_COMMAND = "reelbot-mod"
+MISSING_RETRY_S = 60.0  # /reelbot-mod not among the synced commands: how long before asking again
 FALLBACK = CommandAccess(default_permissions=discord.Permissions(manage_guild=True).value)
 
 
@@ -37,6 +38,8 @@ class ModeratorAccess:
         self._command: tuple[int, int | None] | None = None  # (id, default_member_permissions)
         self._guilds: dict[int, tuple[float, dict[int, tuple[Override, ...]]]] = {}
         self._locks: dict[int, asyncio.Lock] = {}
+        self._command_lock = asyncio.Lock()
+        self._command_missing_until = 0.0
 
     async def is_moderator(self, interaction: discord.Interaction) -> bool:
         """Return True when Discord would let the member who interacted run /reelbot-mod in this channel."""
@@ -84,20 +87,27 @@ class ModeratorAccess:
         )
 
     async def _mod_command(self) -> tuple[int, int | None] | None:
-        if self._command is None:
-            app_id = self._client.application_id
-            if app_id is None:
-                return None
-            http = self._client.http
-            if self._command_guild_id:
-                listed = await http.get_guild_commands(app_id, self._command_guild_id)
-            else:
-                listed = await http.get_global_commands(app_id)
-            for cmd in listed:
-                if cmd["name"] == MOD_COMMAND and cmd.get("type", 1) == 1:
-                    default = cmd.get("default_member_permissions")
-                    self._command = (int(cmd["id"]), None if default is None else int(default))
-        return self._command
+        async with self._command_lock:  # one read for a burst of commands, not one each
+            if self._command is None and self._command_missing_until <= time.monotonic():
+                self._command = await self._read_mod_command()
+                if self._command is None:  # not synced yet: ask again in a while, not on every command
+                    self._command_missing_until = time.monotonic() + MISSING_RETRY_S
+            return self._command
+
+    async def _read_mod_command(self) -> tuple[int, int | None] | None:
+        app_id = self._client.application_id
+        if app_id is None:
+            return None
+        http = self._client.http
+        if self._command_guild_id:
+            listed = await http.get_guild_commands(app_id, self._command_guild_id)
+        else:
+            listed = await http.get_global_commands(app_id)
+        for cmd in listed:
+            if cmd["name"] == MOD_COMMAND and cmd.get("type", 1) == 1:
+                default = cmd.get("default_member_permissions")
+                return int(cmd["id"]), None if default is None else int(default)
+        return None
 
     async def _guild_overrides(self, guild_id: int) -> dict[int, tuple[Override, ...]]:
         lock = self._locks.setdefault(guild_id, asyncio.Lock())
@@ -125,3 +135,4 @@ class ModeratorAccess:
     def forget_commands(self) -> None:
         """Commands were synced again: their ids may have changed."""
         self._command = None
+        self._command_missing_until = 0.0

@@ -78,3 +78,19 @@ async def test_a_server_that_takes_the_command_from_everyone_but_a_role_is_obeye
     assert "Only moderators" in ((await one_private_answer(discord_api, manager)).content or "")
     await discord_api.press(request, button(request, "reject"), roles=(discord_api.moderator_role_id,))
     await discord_api.wait_for(lambda: "Rejected by" in (request.content or ""), what="the rejection")
+
+
+async def test_a_burst_of_commands_asks_discord_for_the_command_list_once(
+    discord_api: FakeDiscord, video_api: FakeVideoAPI, make_bot
+) -> None:
+    """Ten members at once: the moderator check reads /reelbot-mod's id once, not once per command
+    (each read is a large, rate-limited request; ten of them would queue behind Discord's limit)."""
+    import asyncio
+
+    await make_bot()
+    since = len(discord_api.requests)
+    members = [discord_api.user(name=f"member{i}") for i in range(10)]
+    await asyncio.gather(*(discord_api.slash("video", prompt("a fox"), user=m) for m in members))
+    await discord_api.wait_for(lambda: len(video_api.submits) == 10, what="every job submitted")
+    listed = [r for r in discord_api.requests[since:] if r.method == "GET" and r.path.endswith("/commands")]
+    assert len(listed) <= 1, f"the command list was fetched {len(listed)} times"
