@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -150,9 +150,10 @@ class Store(Protocol):
         queued: int = 5000,
         limit: int = 5000,
         take_over: bool = True,
+        skip: Container[str] = frozenset(),
     ) -> list[Job]:
         """Take unfinished jobs whose holder is gone (new fencing token); return the worker's jobs with a step
-        due at ``due_at`` (all it holds when None)."""
+        due at ``due_at`` (all it holds when None), but those whose id is in ``skip``."""
         ...
 
     async def held(self, worker_id: str, states: Iterable[JobState]) -> list[Job]:

@@ -13,7 +13,7 @@ every claim bumps ``lease_epoch``, the fencing token the runner's writes carry.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 
 from bot.models import AT_PROVIDER, OUTCOMES, Charge, Job, JobState, Lease, Money, Outcome
 from bot.store import money as ledger
@@ -158,11 +158,13 @@ class LifecycleQueries:
         queued: int = 5000,
         limit: int = 5000,
         take_over: bool = True,
+        skip: Container[str] = frozenset(),
     ) -> list[Job]:
         """Take unfinished jobs whose holder is gone (bumping their fencing token); return the worker's jobs
         that have a step due at ``due_at`` (every held job when it is None): at most ``queued`` of the oldest
         queued ones (and any past their deadline), those whose next poll or retry has come, and finished ones
-        the member has not seen yet. ``take_over=False`` skips the taking (a read only)."""
+        the member has not seen yet. ``take_over=False`` skips the taking (a read only). Jobs whose id is in
+        ``skip`` (a step of theirs is under way) are left out unparsed: in a burst they are most of the rows."""
         if take_over:
             await self._take_over(worker_id, stale_s, now, limit)
         held = "FROM jobs WHERE lease_owner=? AND delivered_at IS NULL"
@@ -171,7 +173,7 @@ class LifecycleQueries:
             rows = await self._db.fetch(
                 f"SELECT * {held} AND state IN ({states}) ORDER BY created_at, id LIMIT ?", worker_id, *_ACTIVE, limit
             )
-            return [row_to_job(r) for r in rows]
+            return [row_to_job(r) for r in rows if r["id"] not in skip]
         stepping = [s.value for s in (*AT_PROVIDER, *OUTCOMES)]
         rows = await self._db.fetch(
             f"SELECT * {held} AND ((state IN ({marks(len(stepping))}) AND COALESCE(next_poll_at, 0) <= ?) "
@@ -188,7 +190,7 @@ class LifecycleQueries:
         waiting = await self._db.fetch(
             f"SELECT * {held} AND state=? ORDER BY created_at, id LIMIT ?", worker_id, JobState.QUEUED.value, queued
         )
-        jobs = {r["id"]: row_to_job(r) for r in (*rows, *waiting)}
+        jobs = {r["id"]: row_to_job(r) for r in (*rows, *waiting) if r["id"] not in skip}
         return sorted(jobs.values(), key=lambda j: (j.created_at, j.id))
 
     async def _take_over(self, worker_id: str, stale_s: float, now: float | None, limit: int) -> None:
