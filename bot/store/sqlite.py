@@ -4,6 +4,8 @@
 credit (in this process, or another process on the same file) serialise and exactly one wins.
 Reads outside a transaction use their own connection (WAL lets them run beside a writer), so a
 command's quick checks never queue behind the runner's writes: that keeps acknowledgements fast.
+``synchronous=NORMAL`` (SQLite's advice for WAL): commits wait for no disk flush; a killed process loses
+nothing, a power cut may lose the last commits whole (docs/how-it-works.md, Several processes).
 """
 
 from __future__ import annotations
@@ -98,6 +100,7 @@ async def open_sqlite(path: Path, *, migrate: bool = True) -> SqlStore:
     path.parent.mkdir(parents=True, exist_ok=True)
     writer = await _connect(path)
     await writer.execute("PRAGMA journal_mode=WAL")
+    await writer.execute("PRAGMA synchronous=NORMAL")
     store = SqlStore(SqliteDriver(writer, await _connect(path)))
     if migrate:
         await store.migrate()
