@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 MOD_COMMAND = "reelbot-mod"
 MISSING_RETRY_S = 60.0  # /reelbot-mod not among the synced commands: how long before asking again
+ERROR_RETRY_S = 5.0  # Discord answered the read with an error: how long the fallback applies
 FALLBACK = CommandAccess(default_permissions=discord.Permissions(manage_guild=True).value)
 
 
@@ -39,7 +40,8 @@ class ModeratorAccess:
         self._guilds: dict[int, tuple[float, dict[int, tuple[Override, ...]]]] = {}
         self._locks: dict[int, asyncio.Lock] = {}
         self._command_lock = asyncio.Lock()
-        self._command_missing_until = 0.0
+        self._command_missing_until = 0.0  # until then, the command counts as missing (not synced, or an error)
+        self._synced = 0  # counts syncs: a read that began before one is not kept
 
     async def is_moderator(self, interaction: discord.Interaction) -> bool:
         """Return True when Discord would let the member who interacted run /reelbot-mod in this channel."""
@@ -89,9 +91,17 @@ class ModeratorAccess:
     async def _mod_command(self) -> tuple[int, int | None] | None:
         async with self._command_lock:  # one read for a burst of commands, not one each
             if self._command is None and self._command_missing_until <= time.monotonic():
-                self._command = await self._read_mod_command()
-                if self._command is None:  # not synced yet: ask again in a while, not on every command
-                    self._command_missing_until = time.monotonic() + MISSING_RETRY_S
+                synced = self._synced
+                try:
+                    found = await self._read_mod_command()
+                except discord.HTTPException:  # the others waiting get the fallback, not a request each
+                    self._command_missing_until = time.monotonic() + ERROR_RETRY_S
+                    raise
+                if synced == self._synced:  # kept unless the commands were synced again during the read
+                    self._command = found
+                    if found is None and self._client.application_id is not None:
+                        # not synced yet: ask again in a while, not on every command
+                        self._command_missing_until = time.monotonic() + MISSING_RETRY_S
             return self._command
 
     async def _read_mod_command(self) -> tuple[int, int | None] | None:
@@ -136,3 +146,4 @@ class ModeratorAccess:
         """Commands were synced again: their ids may have changed."""
         self._command = None
         self._command_missing_until = 0.0
+        self._synced += 1

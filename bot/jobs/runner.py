@@ -233,7 +233,9 @@ class Runner:
                 due_at=now,
                 queued=self._settings.max_in_flight * 2,  # more cannot be sent now anyway
                 take_over=take_over,
-                skip=self._busy.keys(),  # a step under way: not read again (in a burst, most of the due jobs)
+                # A step under way is not read again (in a burst, most of the due jobs). A snapshot: a step
+                # that ends during the claim may have been read before its write, so it waits for the next tick.
+                skip=frozenset(self._busy),
             )
         except Exception:
             self._outside = self._outside or take_over  # try the taking again next tick

@@ -93,4 +93,21 @@ async def test_a_burst_of_commands_asks_discord_for_the_command_list_once(
     await asyncio.gather(*(discord_api.slash("video", prompt("a fox"), user=m) for m in members))
     await discord_api.wait_for(lambda: len(video_api.submits) == 10, what="every job submitted")
     listed = [r for r in discord_api.requests[since:] if r.method == "GET" and r.path.endswith("/commands")]
-    assert len(listed) <= 1, f"the command list was fetched {len(listed)} times"
+    assert len(listed) == 1, f"the command list was fetched {len(listed)} times"
+
+
+async def test_a_burst_while_discord_fails_the_command_list_asks_once_and_answers_everyone(
+    discord_api: FakeDiscord, video_api: FakeVideoAPI, make_bot
+) -> None:
+    """Discord failing the read (403): the commands waiting behind it take the fallback (Manage Server) for a
+    few seconds instead of each asking again in turn, and every member still gets a job."""
+    import asyncio
+
+    await make_bot()
+    discord_api.fail("GET", r"/applications/\d+/commands$", 403, 50001, times=100)
+    since = len(discord_api.requests)
+    members = [discord_api.user(name=f"member{i}") for i in range(10)]
+    await asyncio.gather(*(discord_api.slash("video", prompt("a fox"), user=m) for m in members))
+    await discord_api.wait_for(lambda: len(video_api.submits) == 10, what="every job submitted")
+    listed = [r for r in discord_api.requests[since:] if r.method == "GET" and r.path.endswith("/commands")]
+    assert len(listed) == 1, f"the command list was asked for {len(listed)} times"

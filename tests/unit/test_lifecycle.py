@@ -117,7 +117,7 @@ async def test_a_claim_leaves_out_the_jobs_whose_step_is_under_way(world: World)
     got = await world.store.claim(worker, stale_s=30, now=world.clock.now, due_at=world.clock.now, skip={first})
     assert [j.id for j in got] == [second]
     both = await world.store.claim(worker, stale_s=30, now=world.clock.now, due_at=world.clock.now)
-    assert [j.id for j in both] == [first, second] and {j.lease_owner for j in both} == {worker}
+    assert {j.id for j in both} == {first, second} and {j.lease_owner for j in both} == {worker}
 
 
 async def test_a_process_whose_job_was_taken_over_cannot_write_it(world: World) -> None:
