@@ -4,8 +4,8 @@
 credit (in this process, or another process on the same file) serialise and exactly one wins.
 Reads outside a transaction use their own connection (WAL lets them run beside a writer), so a
 command's quick checks never queue behind the runner's writes: that keeps acknowledgements fast.
-``synchronous=NORMAL`` (SQLite's advice for WAL): commits wait for no disk flush; a killed process loses
-nothing, a power cut may lose the last commits whole (docs/how-it-works.md, Several processes).
+``synchronous=NORMAL`` (SQLite's advice for WAL): most commits wait for no disk flush; a killed process
+loses nothing, a power cut may lose the last commits whole (docs/how-it-works.md, Several processes).
 """
 
 from __future__ import annotations
