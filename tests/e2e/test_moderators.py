@@ -3,6 +3,8 @@ Integrations decide who may press the moderators' buttons, and a refusal comes o
 
 from __future__ import annotations
 
+import asyncio
+
 from tests.e2e.test_moderation import logged, mod, set_log_channel
 from tests.e2e.test_video import finished, prompt
 from tests.standins.fake_discord import MEMBER_PERMS, FakeDiscord, Interaction, Message
@@ -80,20 +82,22 @@ async def test_a_server_that_takes_the_command_from_everyone_but_a_role_is_obeye
     await discord_api.wait_for(lambda: "Rejected by" in (request.content or ""), what="the rejection")
 
 
+async def command_list_reads_in_a_burst(discord_api: FakeDiscord, video_api: FakeVideoAPI) -> int:
+    """Ten members ask for a video at once; return how often the bot read the command list meanwhile."""
+    since = len(discord_api.requests)
+    members = [discord_api.user(name=f"member{i}") for i in range(10)]
+    await asyncio.gather(*(discord_api.slash("video", prompt("a fox"), user=m) for m in members))
+    await discord_api.wait_for(lambda: len(video_api.submits) == 10, what="every job submitted")
+    return len([r for r in discord_api.requests[since:] if r.method == "GET" and r.path.endswith("/commands")])
+
+
 async def test_a_burst_of_commands_asks_discord_for_the_command_list_once(
     discord_api: FakeDiscord, video_api: FakeVideoAPI, make_bot
 ) -> None:
     """Ten members at once: the moderator check reads /reelbot-mod's id once, not once per command
     (each read is a large, rate-limited request; ten of them would queue behind Discord's limit)."""
-    import asyncio
-
     await make_bot()
-    since = len(discord_api.requests)
-    members = [discord_api.user(name=f"member{i}") for i in range(10)]
-    await asyncio.gather(*(discord_api.slash("video", prompt("a fox"), user=m) for m in members))
-    await discord_api.wait_for(lambda: len(video_api.submits) == 10, what="every job submitted")
-    listed = [r for r in discord_api.requests[since:] if r.method == "GET" and r.path.endswith("/commands")]
-    assert len(listed) == 1, f"the command list was fetched {len(listed)} times"
+    assert await command_list_reads_in_a_burst(discord_api, video_api) == 1
 
 
 async def test_a_burst_while_discord_fails_the_command_list_asks_once_and_answers_everyone(
@@ -101,13 +105,6 @@ async def test_a_burst_while_discord_fails_the_command_list_asks_once_and_answer
 ) -> None:
     """Discord failing the read (403): the commands waiting behind it take the fallback (Manage Server) for a
     few seconds instead of each asking again in turn, and every member still gets a job."""
-    import asyncio
-
     await make_bot()
     discord_api.fail("GET", r"/applications/\d+/commands$", 403, 50001, times=100)
-    since = len(discord_api.requests)
-    members = [discord_api.user(name=f"member{i}") for i in range(10)]
-    await asyncio.gather(*(discord_api.slash("video", prompt("a fox"), user=m) for m in members))
-    await discord_api.wait_for(lambda: len(video_api.submits) == 10, what="every job submitted")
-    listed = [r for r in discord_api.requests[since:] if r.method == "GET" and r.path.endswith("/commands")]
-    assert len(listed) == 1, f"the command list was asked for {len(listed)} times"
+    assert await command_list_reads_in_a_burst(discord_api, video_api) == 1
