@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 MOD_COMMAND = "reelbot-mod"
 MISSING_RETRY_S = 60.0  # /reelbot-mod not among the synced commands: how long before asking again
-ERROR_RETRY_S = 5.0  # Discord answered the read with an error: how long the fallback applies
+ERROR_RETRY_S = 5.0  # Discord answered a read with an error: how long the fallback applies
 FALLBACK = CommandAccess(default_permissions=discord.Permissions(manage_guild=True).value)
 
 
@@ -39,6 +39,7 @@ class ModeratorAccess:
         self._command: tuple[int, int | None] | None = None  # (id, default_member_permissions)
         self._guilds: dict[int, tuple[float, dict[int, tuple[Override, ...]]]] = {}
         self._locks: dict[int, asyncio.Lock] = {}
+        self._guild_errors: dict[int, tuple[float, discord.HTTPException]] = {}  # until when, and what Discord said
         self._command_lock = asyncio.Lock()
         self._command_missing_until = 0.0  # until then, the command counts as missing (not synced, or an error)
         self._synced = 0  # counts syncs: a read that began before one is not kept
@@ -125,8 +126,16 @@ class ModeratorAccess:
             cached = self._guilds.get(guild_id)
             if cached is not None and cached[0] > time.monotonic():
                 return cached[1]
+            failed = self._guild_errors.get(guild_id)
+            if failed is not None and failed[0] > time.monotonic():
+                raise failed[1]  # Discord just failed this read: the fallback, not a request per waiter
             app_id = self._client.application_id or 0
-            entries = await self._client.http.get_guild_application_command_permissions(app_id, guild_id)
+            try:
+                entries = await self._client.http.get_guild_application_command_permissions(app_id, guild_id)
+            except discord.HTTPException as exc:
+                self._guild_errors[guild_id] = (time.monotonic() + ERROR_RETRY_S, exc)
+                raise
+            self._guild_errors.pop(guild_id, None)
             overrides = {int(e["id"]): _overrides(list(e["permissions"])) for e in entries}  # type: ignore[arg-type]
             self._guilds[guild_id] = (time.monotonic() + self._ttl_s, overrides)
             return overrides

@@ -108,3 +108,15 @@ async def test_a_burst_while_discord_fails_the_command_list_asks_once_and_answer
     await make_bot()
     discord_api.fail("GET", r"/applications/\d+/commands$", 403, 50001, times=100)
     assert await command_list_reads_in_a_burst(discord_api, video_api) == 1
+
+
+async def test_a_burst_while_discord_fails_the_servers_command_permissions_asks_once(
+    discord_api: FakeDiscord, video_api: FakeVideoAPI, make_bot
+) -> None:
+    """The same for the server's command permissions: one failed read, then the fallback for a few seconds."""
+    await make_bot()
+    discord_api.fail("GET", r"/guilds/\d+/commands/permissions$", 403, 50001, times=100)
+    since = len(discord_api.requests)
+    assert await command_list_reads_in_a_burst(discord_api, video_api) == 1
+    reads = [r for r in discord_api.requests[since:] if r.method == "GET" and r.path.endswith("/commands/permissions")]
+    assert len(reads) == 1, f"the server's command permissions were asked for {len(reads)} times"
