@@ -2,11 +2,18 @@
 
 The runner spawns each poll as its own task; every write goes through the runner's ``move`` (the
 lifecycle's fenced transition), so a poll from a lease that was lost changes nothing.
+
+A job's next poll lives in memory (the runner's ``later``): a poll that finds the job unfinished writes
+nothing unless the job's state changes or the next poll falls past the row's ``next_poll_at``, which is kept
+as a horizon, ``poll_max_s`` past the next poll. So the store sees a few writes per job, not one per poll.
+A job whose holder stopped is polled at once by the worker that takes it over (the take-over pulls
+``next_poll_at`` to now), and the row's ``polls`` is brought up to date at each write.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
@@ -37,6 +44,7 @@ class Poller:
         settings: RunnerSettings,
         *,
         move: Callable[..., Awaitable[Job | None]],
+        later: Callable[[Job, float], None],
         deliveries: asyncio.Semaphore,
         clock: Callable[[], float],
     ) -> None:
@@ -45,6 +53,7 @@ class Poller:
         self._deliverer = deliverer
         self._settings = settings
         self._move = move
+        self._later = later  # poll this job (as it is now) again at that time
         self._deliveries = deliveries
         self._clock = clock
         # Each job's last poll that found it unfinished, under which lease (another holder's polls are unknown).
@@ -64,7 +73,7 @@ class Poller:
             task_id=status.task_id or job.request_id,
             submitted_at=now,
             submit_attempts=job.submit_attempts + 1,
-            next_poll_at=now + first,
+            next_poll_at=now + first + self._settings.poll_max_s,  # a horizon: the poll time is kept in memory
         )
         if moved is None:
             return
@@ -73,6 +82,7 @@ class Poller:
         if status.status in ("SUCCESS", "FAIL"):  # an adopted task that had already finished
             await self._finish(moved, status, now)
         else:
+            self._later(moved, now + first)
             await self._progress.show(moved, est)
 
     async def poll(self, job: Job) -> None:
@@ -112,8 +122,15 @@ class Poller:
         if status is not None:
             self._polled_at[job.id] = (job.lease_epoch, now)
         polls = job.polls + (status is not None)
-        moved = await self._move(job, "running" if running else "polled", polls=polls, next_poll_at=now + delay)
-        if moved is not None and (running or late_by >= 0):
+        if running or late_by >= 0 or now + delay > (job.next_poll_at or 0.0):
+            horizon = now + delay + self._settings.poll_max_s
+            moved = await self._move(job, "running" if running else "polled", polls=polls, next_poll_at=horizon)
+            if moved is None:
+                return
+        else:  # nothing for the store: the row's horizon still covers the next poll
+            moved = dataclasses.replace(job, polls=polls)
+        self._later(moved, now + delay)
+        if running or late_by >= 0:
             await self._progress.show(moved, est)
 
     async def _finish(self, job: Job, status: TaskStatus, now: float, *, error_code: str | None = None) -> None:

@@ -90,6 +90,7 @@ class Runner:
         self._stopping = False
         self.heartbeat = Heartbeat(store, owner or default_owner(), lease_s=settings.lease_s, now=self._db_now)
         self._busy: dict[str, asyncio.Task[None]] = {}
+        self._later: dict[str, tuple[float, Job]] = {}  # held jobs' next polls, kept here, not in the store
         self._next_progress = 0.0  # when the progress replies are next looked at
         # Jobs are taken (new ones, and those of workers that are gone) when something outside the runner
         # wakes it and every sixth of a lease; the ticks between, woken by the steps, only read.
@@ -126,6 +127,7 @@ class Runner:
             self._deliverer,
             settings,
             move=self._move,
+            later=self._poll_later,
             deliveries=self._pools["deliver"],
             clock=clock,
         )
@@ -136,6 +138,7 @@ class Runner:
         """Start the heartbeat and the loop (idempotent)."""
         if self._task is None or self._task.done():
             self._stopping = False
+            self._later.clear()  # kept polls of an earlier run: the claims decide again
             self._task = asyncio.create_task(self._loop(), name="reelbot-runner")
 
     async def stop(self, *, grace_s: float = 10.0) -> None:
@@ -157,6 +160,7 @@ class Runner:
                 with contextlib.suppress(asyncio.CancelledError):
                     await loop_task
         self._task = self._heart = None
+        self._later.clear()
         with contextlib.suppress(Exception):
             await self.heartbeat.retire()
 
@@ -246,6 +250,11 @@ class Runner:
         for job in due:
             if job.id in self._busy:
                 continue
+            kept = self._later.get(job.id)
+            if kept is not None:
+                if kept[1].lease == job.lease and job.state in IN_FLIGHT:
+                    continue  # its next poll is kept in memory
+                del self._later[job.id]  # the row moved on (taken over and back): it decides
             if job.state is JobState.AWAITING_APPROVAL and now > job.deadline_at:
                 await self._move(job, "expire", finished_at=now, error_code="approval_timeout")
             elif job.state is JobState.QUEUED and now > job.deadline_at:
@@ -258,6 +267,10 @@ class Runner:
                 self._spawn(job, "poll", self._poller.poll, fresh=True)  # a GET; its writes are fenced
             elif job.state in OUTCOMES:
                 self._spawn(job, "deliver", self._deliverer.finish)
+        for job_id, (at, job) in list(self._later.items()):
+            if at <= now and job_id not in self._busy:
+                del self._later[job_id]
+                self._spawn(job, "poll", self._poller.poll, fresh=True)
         if queued and not self._submitter.paused(now):
             await self._send_queued(queued)
         if now >= self._next_progress:
@@ -316,6 +329,8 @@ class Runner:
         next_due = await self._store.next_due(self.worker_id)
         if next_due is not None:
             delay = min(delay, next_due - now)
+        if self._later:
+            delay = min(delay, min(at for at, _ in self._later.values()) - now)
         if waiting:  # queued jobs: try again when the pause ends or a slot may be free
             delay = min(delay, max(self._submitter.paused_until - now, self._settings.progress_every_s / 4))
         # Due work is batched into ticks of at least 1/16 of the shortest poll interval.
@@ -340,6 +355,7 @@ class Runner:
         now = outcome.job
         if now is None or now.lease != job.lease:  # no longer ours: forget what we knew of it
             self._poller.forget(job.id)
+            self._later.pop(job.id, None)
         log.info(
             "job %s: %s from %s lost a race (now %s, lease %s)",
             job.id,
@@ -349,6 +365,10 @@ class Runner:
             "ours" if now and now.lease == job.lease else "moved on",
         )
         return None
+
+    def _poll_later(self, job: Job, at: float) -> None:
+        """Keep the job's next poll in memory: a tick at ``at`` (or after) starts it."""
+        self._later[job.id] = (at, job)
 
     # -- send ------------------------------------------------------------------------------------------
 

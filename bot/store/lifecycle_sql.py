@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Container, Iterable, Mapping
 
-from bot.models import AT_PROVIDER, OUTCOMES, Charge, Job, JobState, Lease, Money, Outcome
+from bot.models import AT_PROVIDER, IN_FLIGHT, OUTCOMES, Charge, Job, JobState, Lease, Money, Outcome
 from bot.store import money as ledger
 from bot.store.base import Admission
 from bot.store.driver import LOCK_SUBMIT_SLOTS, Conn, Driver, marks
@@ -199,12 +199,16 @@ class LifecycleQueries:
         free = f"(lease_owner IS NULL OR (lease_owner<>? AND lease_owner NOT IN ({live})))"
         skip = " FOR UPDATE SKIP LOCKED" if self._db.dialect == "postgres" else ""
         states = marks(len(_ACTIVE))
+        # The holder kept its jobs' poll times in memory (the row has only a horizon): poll a taken job at once.
+        polled = ", ".join(f"'{s.value}'" for s in IN_FLIGHT)
         async with self._db.transaction() as db:
             await db.execute(
-                f"UPDATE jobs SET lease_owner=?, lease_epoch=lease_epoch+1 WHERE id IN ("
+                f"UPDATE jobs SET lease_owner=?, lease_epoch=lease_epoch+1, "
+                f"next_poll_at=CASE WHEN state IN ({polled}) THEN {clock} ELSE next_poll_at END WHERE id IN ("
                 f"SELECT id FROM jobs WHERE state IN ({states}) AND delivered_at IS NULL AND {free} "
                 f"ORDER BY created_at, id LIMIT ?{skip}) AND {free}",
                 worker_id,
+                *clock_params,
                 *_ACTIVE,
                 worker_id,
                 float(stale_s),

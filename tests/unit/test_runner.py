@@ -392,3 +392,70 @@ async def test_daily_call_limit_and_usage_cap_pause_submitting_like_an_empty_bal
     await world.run(3)
     assert world.modlog.events.count((10, "provider_balance")) == 1
     assert await world.state(job_id) is JobState.DELIVERED
+
+
+async def _polls_and_writes(world: World, seconds: float, step: float) -> tuple[int, int]:
+    """Run the runner for ``seconds`` of clock in ``step``s; return the provider's polls and the store's
+    transitions in that time."""
+    writes = 0
+    apply = world.store.apply_transition
+
+    async def counted(*args: object, **kwargs: object) -> object:
+        nonlocal writes
+        writes += 1
+        return await apply(*args, **kwargs)  # type: ignore[arg-type]
+
+    world.store.apply_transition = counted  # type: ignore[method-assign]
+    try:
+        for _ in range(int(seconds / step)):
+            await world.runner.run_once()
+            world.clock.now += step
+    finally:
+        del world.store.apply_transition
+    return sum(t.polls for t in world.api.tasks.values()), writes
+
+
+async def test_a_poll_that_finds_the_job_unfinished_writes_nothing_while_the_next_poll_is_kept_in_memory(
+    world: World,
+) -> None:
+    """The store sees a write per horizon (poll_max_s), not per poll. Failed before: one write per poll."""
+    world.api.duration = 3600
+    job_id = await world.request()
+    await world.run(1, advance=0)
+    assert await world.state(job_id) is JobState.SUBMITTED
+    world.clock.now += 80  # into the schedule's dense part (a 90-s prior): polls every 0.7 × poll_min_s
+    polls, writes = await _polls_and_writes(world, seconds=30, step=0.25)
+    assert polls >= 20  # the schedule still polls on time
+    assert writes <= polls // 4  # one write per horizon (poll_max_s past the next poll), and to processing
+    job = await world.store.get_job(job_id)
+    assert job is not None and job.state is JobState.PROCESSING
+    assert job.next_poll_at is not None and job.next_poll_at > world.clock.now  # the horizon covers the next poll
+
+
+async def test_a_restarted_process_polls_its_jobs_at_once_not_at_their_stored_horizon(
+    world: World, tmp_path: Path
+) -> None:
+    """The poll times lived in the stopped process's memory: its successor must not wait for the row's
+    horizon. Failed without the take-over pulling next_poll_at to now: no poll for up to poll_max_s."""
+    world.api.duration = 3600
+    job_id = await world.request()
+    await world.run(1, advance=0)
+    world.clock.now += 80
+    await _polls_and_writes(world, seconds=3, step=0.5)
+    job = await world.store.get_job(job_id)
+    assert job is not None and job.next_poll_at is not None and job.next_poll_at > world.clock.now + 1
+    polls_before = sum(t.polls for t in world.api.tasks.values())
+    restarted = Runner(  # the same name: a restart of the same process (it died; nothing was retired)
+        world.store,
+        world._client,
+        world.notifier,
+        world._policy,
+        video_dir=tmp_path / "videos",
+        clock=world.clock,
+        owner=world.runner.heartbeat.name,
+        settings=world.settings(),
+    )
+    await restarted.run_once()
+    assert sum(t.polls for t in world.api.tasks.values()) == polls_before + 1
+    taken = await world.store.get_job(job_id)
+    assert taken is not None and taken.lease_owner == restarted.worker_id
