@@ -146,8 +146,10 @@ class DiscordNotifier:
         return (await self._store.get_policy(guild_id, max_age_s=POLICY_TTL_S)).locale
 
     async def _edit(self, job: Job, rendered: Rendered, *, video: Video | None = None, final: bool = False) -> bool:
-        job = await self._store.get_job(job.id) or job  # the delivery target may have moved
         d = job.delivery
+        # The interaction's token edits its original response, which never moves: no read of the job first.
+        # A reply that moved (to a new message, a DM) lost its token then, so a copy of the job that still
+        # has one fails here and is read again below before the bot's token is used.
         if d.interaction_token and self._clock() < d.token_expires_at:
             try:
                 await self._edit_by_token(job, rendered, video)
@@ -159,8 +161,9 @@ class DiscordNotifier:
                     log.info("job %s: interaction token no longer valid (%s); using the bot token", job.id, exc.code)
                 else:
                     log.warning("job %s: token edit failed (%s %s); using the bot token", job.id, exc.status, exc.code)
-                job = job.with_changes(delivery=_without_token(d))
                 await self._store.move_reply(job.id, drop_token=True)
+        job = await self._store.get_job(job.id) or job  # the delivery target may have moved
+        job = job.with_changes(delivery=_without_token(job.delivery))
         return await self._edit_by_bot(job, rendered, video, final=final)
 
     async def _edit_by_token(self, job: Job, rendered: Rendered, video: Video | None) -> None:
