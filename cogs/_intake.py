@@ -156,7 +156,8 @@ async def intake(services: Services, requester: Requester, answer: Answer, ask: 
             parent_id=ask.parent_id,
             parent_channel_id=requester.parent_channel_id,
         )
-        await services.jobs.precheck(request)  # rules and limits before the download
+        if ask.frame_of is not None or ask.pictures:  # slow work ahead: refuse first if a rule or limit stands
+            await services.jobs.precheck(request)  # (the admission below checks all of it again, authoritatively)
         image = ask.image
         if ask.frame_of is not None:  # Extend: the clip's last frame, through the same picture intake
             image = await last_frame(services.session, ask.frame_of)
