@@ -45,6 +45,7 @@ class Poller:
         *,
         move: Callable[..., Awaitable[Job | None]],
         later: Callable[[Job, float], None],
+        trusted: Callable[[], bool],
         deliveries: asyncio.Semaphore,
         clock: Callable[[], float],
     ) -> None:
@@ -54,6 +55,9 @@ class Poller:
         self._settings = settings
         self._move = move
         self._later = later  # poll this job (as it is now) again at that time
+        # While our heartbeat may have lapsed, every poll writes: a fenced write is how a worker learns that
+        # its job was taken over, and a poll that skipped it would go on asking the provider for nothing.
+        self._trusted = trusted
         self._deliveries = deliveries
         self._clock = clock
         # Each job's last poll that found it unfinished, under which lease (another holder's polls are unknown).
@@ -122,7 +126,7 @@ class Poller:
         if status is not None:
             self._polled_at[job.id] = (job.lease_epoch, now)
         polls = job.polls + (status is not None)
-        if running or late_by >= 0 or now + delay > (job.next_poll_at or 0.0):
+        if running or late_by >= 0 or now + delay > (job.next_poll_at or 0.0) or not self._trusted():
             horizon = now + delay + self._settings.poll_max_s
             moved = await self._move(job, "running" if running else "polled", polls=polls, next_poll_at=horizon)
             if moved is None:

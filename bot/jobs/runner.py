@@ -128,6 +128,7 @@ class Runner:
             settings,
             move=self._move,
             later=self._poll_later,
+            trusted=self.heartbeat.trusted,
             deliveries=self._pools["deliver"],
             clock=clock,
         )
@@ -318,6 +319,8 @@ class Runner:
                         await step(current)
             except Exception:
                 log.exception("job %s: %s step failed", job.id, pool)
+                if pool == "poll" and job.id not in self._later:  # its schedule was in memory: keep one
+                    self._later[job.id] = (self._clock() + self._settings.error_backoff_s, job)
             finally:
                 self._busy.pop(job.id, None)
                 self._wake.set()

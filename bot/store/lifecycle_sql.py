@@ -166,7 +166,7 @@ class LifecycleQueries:
         the member has not seen yet. ``take_over=False`` skips the taking (a read only). Jobs whose id is in
         ``skip`` (a step of theirs is under way) are left out unparsed: in a burst they are most of the rows."""
         if take_over:
-            await self._take_over(worker_id, stale_s, now, limit)
+            await self._take_over(worker_id, stale_s, now, limit, due_at=due_at)
         held = "FROM jobs WHERE lease_owner=? AND delivered_at IS NULL"
         states = marks(len(_ACTIVE))
         if due_at is None:
@@ -193,8 +193,12 @@ class LifecycleQueries:
         jobs = {r["id"]: row_to_job(r) for r in (*rows, *waiting) if r["id"] not in skip}
         return sorted(jobs.values(), key=lambda j: (j.created_at, j.id))
 
-    async def _take_over(self, worker_id: str, stale_s: float, now: float | None, limit: int) -> None:
+    async def _take_over(
+        self, worker_id: str, stale_s: float, now: float | None, limit: int, *, due_at: float | None = None
+    ) -> None:
         clock, clock_params = self._clock(now)
+        # Due in this very claim: the runner's clock (``due_at``), which its poll times are kept in.
+        poll_now, poll_params = (clock, clock_params) if due_at is None else self._clock(due_at)
         live = f"SELECT id FROM workers WHERE last_seen + ? >= {clock}"
         free = f"(lease_owner IS NULL OR (lease_owner<>? AND lease_owner NOT IN ({live})))"
         skip = " FOR UPDATE SKIP LOCKED" if self._db.dialect == "postgres" else ""
@@ -204,11 +208,11 @@ class LifecycleQueries:
         async with self._db.transaction() as db:
             await db.execute(
                 f"UPDATE jobs SET lease_owner=?, lease_epoch=lease_epoch+1, "
-                f"next_poll_at=CASE WHEN state IN ({polled}) THEN {clock} ELSE next_poll_at END WHERE id IN ("
+                f"next_poll_at=CASE WHEN state IN ({polled}) THEN {poll_now} ELSE next_poll_at END WHERE id IN ("
                 f"SELECT id FROM jobs WHERE state IN ({states}) AND delivered_at IS NULL AND {free} "
                 f"ORDER BY created_at, id LIMIT ?{skip}) AND {free}",
                 worker_id,
-                *clock_params,
+                *poll_params,
                 *_ACTIVE,
                 worker_id,
                 float(stale_s),

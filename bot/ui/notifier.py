@@ -101,6 +101,7 @@ class DiscordNotifier:
         self._clock = clock
         self._pacer = _Pacer()
         self._rank: dict[str, int] = {}
+        self._token_dead: set[str] = set()  # jobs whose interaction token failed (a copy read before may have it)
         # Bot-token requests share Discord's global 50/s with everything else the bot does: keep headroom.
         self._bot_budget = TokenBucket(rate=40, burst=40)
 
@@ -129,6 +130,7 @@ class DiscordNotifier:
             return await self._edit(view.job, rendered, final=True)
         finally:
             self._rank.pop(view.job.id, None)
+            self._token_dead.discard(view.job.id)
 
     async def close(self) -> None:
         """Cancel edits in flight (shutdown)."""
@@ -150,7 +152,7 @@ class DiscordNotifier:
         # The interaction's token edits its original response, which never moves: no read of the job first.
         # A reply that moved (to a new message, a DM) lost its token then, so a copy of the job that still
         # has one fails here and is read again below before the bot's token is used.
-        if d.interaction_token and self._clock() < d.token_expires_at:
+        if d.interaction_token and job.id not in self._token_dead and self._clock() < d.token_expires_at:
             try:
                 await self._edit_by_token(job, rendered, video)
                 return True
@@ -161,6 +163,7 @@ class DiscordNotifier:
                     log.info("job %s: interaction token no longer valid (%s); using the bot token", job.id, exc.code)
                 else:
                     log.warning("job %s: token edit failed (%s %s); using the bot token", job.id, exc.status, exc.code)
+                self._token_dead.add(job.id)
                 await self._store.move_reply(job.id, drop_token=True)
         job = await self._store.get_job(job.id) or job  # the delivery target may have moved
         job = job.with_changes(delivery=_without_token(job.delivery))

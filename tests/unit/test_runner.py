@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -93,6 +94,19 @@ class World:
         """The runner's knobs for tests: a pinned clock instead of the database's, fast polls."""
         base: dict[str, object] = {"max_in_flight": 5, "poll_min_s": 1, "poll_max_s": 5, "database_clock": False}
         return RunnerSettings(**{**base, **overrides})  # type: ignore[arg-type]
+
+    def runner_with(self, **overrides: object) -> Runner:
+        """This process's runner with other knobs (use it instead of ``self.runner``)."""
+        return Runner(
+            self.store,
+            self._client,
+            self.notifier,
+            self._policy,
+            modlog=self.modlog,
+            video_dir=self._tmp / "videos",
+            clock=self.clock,
+            settings=self.settings(**overrides),
+        )
 
     def another_runner(self, **overrides: object) -> Runner:
         """A second process's runner on the same store and provider (its own worker id)."""
@@ -432,11 +446,11 @@ async def test_a_poll_that_finds_the_job_unfinished_writes_nothing_while_the_nex
     assert job.next_poll_at is not None and job.next_poll_at > world.clock.now  # the horizon covers the next poll
 
 
-async def test_a_restarted_process_polls_its_jobs_at_once_not_at_their_stored_horizon(
-    world: World, tmp_path: Path
-) -> None:
+async def test_a_restarted_process_polls_its_jobs_at_once_not_at_their_stored_horizon(world: World) -> None:
     """The poll times lived in the stopped process's memory: its successor must not wait for the row's
-    horizon. Failed without the take-over pulling next_poll_at to now: no poll for up to poll_max_s."""
+    horizon. Failed without the take-over pulling next_poll_at to now: no poll for up to poll_max_s; and,
+    with a database clock an hour ahead of the runner's, failed while the take-over wrote the database's time."""
+    world.clock.now = time.time() - 3600
     world.api.duration = 3600
     job_id = await world.request()
     await world.run(1, advance=0)
@@ -445,17 +459,63 @@ async def test_a_restarted_process_polls_its_jobs_at_once_not_at_their_stored_ho
     job = await world.store.get_job(job_id)
     assert job is not None and job.next_poll_at is not None and job.next_poll_at > world.clock.now + 1
     polls_before = sum(t.polls for t in world.api.tasks.values())
-    restarted = Runner(  # the same name: a restart of the same process (it died; nothing was retired)
-        world.store,
-        world._client,
-        world.notifier,
-        world._policy,
-        video_dir=tmp_path / "videos",
-        clock=world.clock,
-        owner=world.runner.heartbeat.name,
-        settings=world.settings(),
-    )
+    restarted = world.runner_with(database_clock=True)  # the same name: the process restarted (it died)
     await restarted.run_once()
     assert sum(t.polls for t in world.api.tasks.values()) == polls_before + 1
     taken = await world.store.get_job(job_id)
     assert taken is not None and taken.lease_owner == restarted.worker_id
+
+
+async def _tick_without_beating(runner: Runner) -> None:
+    await runner._tick()
+    await asyncio.gather(*runner._busy.values(), return_exceptions=True)
+
+
+async def test_a_worker_whose_heartbeat_lapsed_learns_at_its_next_poll_that_its_job_was_taken(world: World) -> None:
+    """While its leases may have lapsed, a poll writes (fenced), so the old holder stops at once. Failed
+    before: it went on asking the provider, from memory, until its horizon (about 30 s of polls)."""
+    world.api.duration = 3600
+    runner = world.runner_with(poll_max_s=30)
+    job_id = await world.request()
+    await runner.run_once()
+    world.clock.now += 80
+    for _ in range(6):
+        world.clock.now += 0.5
+        await runner.run_once()
+    other = world.another_runner(lease_s=2)  # a short lease: ours lapses long before our horizon
+    world.clock.now += 2.5  # our heartbeat stopped (a stalled process): the other takes the job over
+    await other.run_once()
+    assert (await world.store.get_job(job_id)).lease_owner == other.worker_id  # type: ignore[union-attr]
+    runner.heartbeat._trusted_until = 0.0  # what the stalled heartbeat's own clock says by now
+    before = sum(t.polls for t in world.api.tasks.values())
+    for _ in range(20):
+        world.clock.now += 0.5
+        await _tick_without_beating(runner)
+    assert sum(t.polls for t in world.api.tasks.values()) - before <= 1
+
+
+async def test_a_poll_that_fails_unexpectedly_is_tried_again_after_the_error_backoff(world: World) -> None:
+    """Its next poll lived only in memory. Failed before: the job waited for the row's horizon (30 s here)."""
+    world.api.duration = 3600
+    runner = world.runner_with(poll_max_s=30, error_backoff_s=0.5)
+    await world.request()
+    await runner.run_once()
+    world.clock.now += 80
+    for _ in range(4):
+        world.clock.now += 0.5
+        await runner.run_once()
+    fetch = world._client.fetch
+
+    async def broken(task_id: str) -> object:
+        world._client.fetch = fetch  # type: ignore[method-assign]
+        raise RuntimeError("a bug, or the event loop's bad day")
+
+    world._client.fetch = broken  # type: ignore[method-assign]
+    for _ in range(4):  # the failing poll comes due, and fails
+        world.clock.now += 0.5
+        await runner.run_once()
+    assert world._client.fetch is fetch
+    before = sum(t.polls for t in world.api.tasks.values())
+    world.clock.now += 1.0
+    await runner.run_once()
+    assert sum(t.polls for t in world.api.tasks.values()) == before + 1
