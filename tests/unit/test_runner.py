@@ -95,32 +95,24 @@ class World:
         base: dict[str, object] = {"max_in_flight": 5, "poll_min_s": 1, "poll_max_s": 5, "database_clock": False}
         return RunnerSettings(**{**base, **overrides})  # type: ignore[arg-type]
 
-    def runner_with(self, **overrides: object) -> Runner:
-        """This process's runner with other knobs (use it instead of ``self.runner``)."""
+    def runner_with(self, *, owner: str | None = None, **overrides: object) -> Runner:
+        """This process's runner with other knobs (use it instead of ``self.runner``), or with ``owner``
+        another process's on the same store and provider (its own worker id)."""
         return Runner(
             self.store,
             self._client,
             self.notifier,
             self._policy,
             modlog=self.modlog,
-            video_dir=self._tmp / "videos",
+            video_dir=self._tmp / ("videos" if owner is None else "videos-2"),
             clock=self.clock,
+            owner=owner,
             settings=self.settings(**overrides),
         )
 
     def another_runner(self, **overrides: object) -> Runner:
         """A second process's runner on the same store and provider (its own worker id)."""
-        return Runner(
-            self.store,
-            self._client,
-            self.notifier,
-            self._policy,
-            modlog=self.modlog,
-            video_dir=self._tmp / "videos-2",
-            clock=self.clock,
-            owner="other-host:main",
-            settings=self.settings(**overrides),
-        )
+        return self.runner_with(owner="other-host:main", **overrides)
 
     async def request(self, prompt: str = "a fox", user_id: int = 1) -> str:
         job = await self.jobs.request(
