@@ -28,6 +28,8 @@ class Heartbeat:
         self._now = now  # None: the database's clock
         self._registered = False
         self._trusted_until = 0.0  # monotonic: no POST after this unless a beat renewed the leases
+        # Beats that came after the leases may have lapsed: what this process kept of its jobs since may be stale.
+        self.lapses = 0
 
     async def register(self) -> bool:
         """Register (once) and beat; False if a newer process with this name has retired us."""
@@ -44,6 +46,8 @@ class Heartbeat:
                 "worker %s (%s) was retired by a newer process with its name; stopping", self.worker_id, self.name
             )
             return False
+        if 0.0 < self._trusted_until < sent:
+            self.lapses += 1
         self._trusted_until = sent + self._lease_s * 0.8  # a margin before others may take over
         return True
 

@@ -46,6 +46,7 @@ class Poller:
         move: Callable[..., Awaitable[Job | None]],
         later: Callable[[Job, float], None],
         trusted: Callable[[], bool],
+        lapses: Callable[[], int],
         deliveries: asyncio.Semaphore,
         clock: Callable[[], float],
     ) -> None:
@@ -58,6 +59,7 @@ class Poller:
         # While our heartbeat may have lapsed, every poll writes: a fenced write is how a worker learns that
         # its job was taken over, and a poll that skipped it would go on asking the provider for nothing.
         self._trusted = trusted
+        self._lapses = lapses  # how many times the heartbeat came back after a lapse
         self._deliveries = deliveries
         self._clock = clock
         # Each job's last poll that found it unfinished, under which lease (another holder's polls are unknown).
@@ -91,6 +93,7 @@ class Poller:
 
     async def poll(self, job: Job) -> None:
         task_id = job.task_id or job.request_id
+        lapses = self._lapses()
         est = await self._progress.estimate(job)
         error_code = None
         try:
@@ -126,7 +129,8 @@ class Poller:
         if status is not None:
             self._polled_at[job.id] = (job.lease_epoch, now)
         polls = job.polls + (status is not None)
-        if running or late_by >= 0 or now + delay > (job.next_poll_at or 0.0) or not self._trusted():
+        lapsed = not self._trusted() or self._lapses() != lapses  # the job may have been taken over meanwhile
+        if running or late_by >= 0 or lapsed or now + delay > (job.next_poll_at or 0.0):
             horizon = now + delay + self._settings.poll_max_s
             moved = await self._move(job, "running" if running else "polled", polls=polls, next_poll_at=horizon)
             if moved is None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import socket
 import time
@@ -90,7 +91,8 @@ class Runner:
         self._stopping = False
         self.heartbeat = Heartbeat(store, owner or default_owner(), lease_s=settings.lease_s, now=self._db_now)
         self._busy: dict[str, asyncio.Task[None]] = {}
-        self._later: dict[str, tuple[float, Job]] = {}  # held jobs' next polls, kept here, not in the store
+        # Held jobs' next polls, kept here, not in the store (with the heartbeat's lapse count then).
+        self._later: dict[str, tuple[float, Job, int]] = {}
         self._next_progress = 0.0  # when the progress replies are next looked at
         # Jobs are taken (new ones, and those of workers that are gone) when something outside the runner
         # wakes it and every sixth of a lease; the ticks between, woken by the steps, only read.
@@ -129,6 +131,7 @@ class Runner:
             move=self._move,
             later=self._poll_later,
             trusted=self.heartbeat.trusted,
+            lapses=lambda: self.heartbeat.lapses,
             deliveries=self._pools["deliver"],
             clock=clock,
         )
@@ -268,9 +271,11 @@ class Runner:
                 self._spawn(job, "poll", self._poller.poll, fresh=True)  # a GET; its writes are fenced
             elif job.state in OUTCOMES:
                 self._spawn(job, "deliver", self._deliverer.finish)
-        for job_id, (at, job) in list(self._later.items()):
+        for job_id, (at, job, lapses) in list(self._later.items()):
             if at <= now and job_id not in self._busy:
                 del self._later[job_id]
+                if lapses != self.heartbeat.lapses:  # kept across a lapse: the poll writes, fenced, to find out
+                    job = dataclasses.replace(job, next_poll_at=None)
                 self._spawn(job, "poll", self._poller.poll, fresh=True)
         if queued and not self._submitter.paused(now):
             await self._send_queued(queued)
@@ -320,7 +325,11 @@ class Runner:
             except Exception:
                 log.exception("job %s: %s step failed", job.id, pool)
                 if pool == "poll" and job.id not in self._later:  # its schedule was in memory: keep one
-                    self._later[job.id] = (self._clock() + self._settings.error_backoff_s, job)
+                    now = self._clock()
+                    at = now + self._settings.error_backoff_s
+                    if job.next_poll_at is not None and now < job.next_poll_at < at:
+                        at = job.next_poll_at  # the row comes due then: wait no longer (no busy ticks)
+                    self._later[job.id] = (at, job, self.heartbeat.lapses)
             finally:
                 self._busy.pop(job.id, None)
                 self._wake.set()
@@ -333,7 +342,7 @@ class Runner:
         if next_due is not None:
             delay = min(delay, next_due - now)
         if self._later:
-            delay = min(delay, min(at for at, _ in self._later.values()) - now)
+            delay = min(delay, min(at for at, _, _ in self._later.values()) - now)
         if waiting:  # queued jobs: try again when the pause ends or a slot may be free
             delay = min(delay, max(self._submitter.paused_until - now, self._settings.progress_every_s / 4))
         # Due work is batched into ticks of at least 1/16 of the shortest poll interval.
@@ -371,7 +380,7 @@ class Runner:
 
     def _poll_later(self, job: Job, at: float) -> None:
         """Keep the job's next poll in memory: a tick at ``at`` (or after) starts it."""
-        self._later[job.id] = (at, job)
+        self._later[job.id] = (at, job, self.heartbeat.lapses)
 
     # -- send ------------------------------------------------------------------------------------------
 

@@ -478,11 +478,37 @@ async def test_a_worker_whose_heartbeat_lapsed_learns_at_its_next_poll_that_its_
     world.clock.now += 2.5  # our heartbeat stopped (a stalled process): the other takes the job over
     await other.run_once()
     assert (await world.store.get_job(job_id)).lease_owner == other.worker_id  # type: ignore[union-attr]
-    runner.heartbeat._trusted_until = 0.0  # what the stalled heartbeat's own clock says by now
+    runner.heartbeat._trusted_until = 1.0  # what the stalled heartbeat's own clock says by now
     before = sum(t.polls for t in world.api.tasks.values())
     for _ in range(20):
         world.clock.now += 0.5
         await _tick_without_beating(runner)
+    assert sum(t.polls for t in world.api.tasks.values()) - before <= 1
+
+
+async def test_a_worker_whose_heartbeat_came_back_after_a_lapse_checks_its_kept_jobs(world: World) -> None:
+    """A beat that succeeds after the leases may have lapsed does not make the polls kept in memory
+    trustworthy again: the next one writes (fenced) and finds the job taken. Failed with only the "trusted
+    now?" check: it went on asking the provider, from memory, until its horizon."""
+    world.api.duration = 3600
+    runner = world.runner_with(poll_max_s=30)
+    job_id = await world.request()
+    await runner.run_once()
+    world.clock.now += 80
+    for _ in range(6):
+        world.clock.now += 0.5
+        await runner.run_once()
+    other = world.another_runner(lease_s=2)
+    world.clock.now += 2.5  # our process stalled; the other took the job over
+    await other.run_once()
+    assert (await world.store.get_job(job_id)).lease_owner == other.worker_id  # type: ignore[union-attr]
+    runner.heartbeat._trusted_until = 1.0  # the stall outlasted our margin ...
+    await runner._beat()  # ... and then our heartbeat came back
+    assert runner.heartbeat.trusted()
+    before = sum(t.polls for t in world.api.tasks.values())
+    for _ in range(20):
+        world.clock.now += 0.5
+        await runner.run_once()
     assert sum(t.polls for t in world.api.tasks.values()) - before <= 1
 
 
