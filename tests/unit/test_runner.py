@@ -463,9 +463,9 @@ async def _tick_without_beating(runner: Runner) -> None:
     await asyncio.gather(*runner._busy.values(), return_exceptions=True)
 
 
-async def test_a_worker_whose_heartbeat_lapsed_learns_at_its_next_poll_that_its_job_was_taken(world: World) -> None:
-    """While its leases may have lapsed, a poll writes (fenced), so the old holder stops at once. Failed
-    before: it went on asking the provider, from memory, until its horizon (about 30 s of polls)."""
+async def _a_job_taken_from_a_stalled_runner(world: World) -> Runner:
+    """A runner polling a job from memory (a 30-s horizon) whose job another process took over while it
+    stalled; return the stalled runner."""
     world.api.duration = 3600
     runner = world.runner_with(poll_max_s=30)
     job_id = await world.request()
@@ -478,6 +478,13 @@ async def test_a_worker_whose_heartbeat_lapsed_learns_at_its_next_poll_that_its_
     world.clock.now += 2.5  # our heartbeat stopped (a stalled process): the other takes the job over
     await other.run_once()
     assert (await world.store.get_job(job_id)).lease_owner == other.worker_id  # type: ignore[union-attr]
+    return runner
+
+
+async def test_a_worker_whose_heartbeat_lapsed_learns_at_its_next_poll_that_its_job_was_taken(world: World) -> None:
+    """While its leases may have lapsed, a poll writes (fenced), so the old holder stops at once. Failed
+    before: it went on asking the provider, from memory, until its horizon (about 30 s of polls)."""
+    runner = await _a_job_taken_from_a_stalled_runner(world)
     runner.heartbeat._trusted_until = 1.0  # what the stalled heartbeat's own clock says by now
     before = sum(t.polls for t in world.api.tasks.values())
     for _ in range(20):
@@ -490,18 +497,7 @@ async def test_a_worker_whose_heartbeat_came_back_after_a_lapse_checks_its_kept_
     """A beat that succeeds after the leases may have lapsed does not make the polls kept in memory
     trustworthy again: the next one writes (fenced) and finds the job taken. Failed with only the "trusted
     now?" check: it went on asking the provider, from memory, until its horizon."""
-    world.api.duration = 3600
-    runner = world.runner_with(poll_max_s=30)
-    job_id = await world.request()
-    await runner.run_once()
-    world.clock.now += 80
-    for _ in range(6):
-        world.clock.now += 0.5
-        await runner.run_once()
-    other = world.another_runner(lease_s=2)
-    world.clock.now += 2.5  # our process stalled; the other took the job over
-    await other.run_once()
-    assert (await world.store.get_job(job_id)).lease_owner == other.worker_id  # type: ignore[union-attr]
+    runner = await _a_job_taken_from_a_stalled_runner(world)
     runner.heartbeat._trusted_until = 1.0  # the stall outlasted our margin ...
     await runner._beat()  # ... and then our heartbeat came back
     assert runner.heartbeat.trusted()
