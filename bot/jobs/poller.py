@@ -3,7 +3,7 @@
 The runner spawns each poll as its own task; every write goes through the runner's ``move`` (the
 lifecycle's fenced transition), so a poll from a lease that was lost changes nothing.
 
-A job's next poll lives in memory (the runner's ``later``): a poll that finds the job unfinished writes
+A job's next poll lives in memory (``bot/jobs/kept.py``): a poll that finds the job unfinished writes
 nothing unless the job's state changes or the next poll falls past the row's ``next_poll_at``, which is kept
 as a horizon, ``poll_max_s`` past the next poll. So the store sees a few writes per job, not one per poll.
 A job whose holder stopped is polled at once by the worker that takes it over (the take-over pulls
@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from bot.jobs import schedule
 from bot.jobs.delivery import Deliverer
+from bot.jobs.heartbeat import Heartbeat
 from bot.jobs.progress import Progress
 from bot.jobs.submit import status_changes
 from bot.metrics import POLLS, SPEND
@@ -45,8 +46,7 @@ class Poller:
         *,
         move: Callable[..., Awaitable[Job | None]],
         later: Callable[[Job, float], None],
-        trusted: Callable[[], bool],
-        lapses: Callable[[], int],
+        heartbeat: Heartbeat,
         deliveries: asyncio.Semaphore,
         clock: Callable[[], float],
     ) -> None:
@@ -58,8 +58,7 @@ class Poller:
         self._later = later  # poll this job (as it is now) again at that time
         # While our heartbeat may have lapsed, every poll writes: a fenced write is how a worker learns that
         # its job was taken over, and a poll that skipped it would go on asking the provider for nothing.
-        self._trusted = trusted
-        self._lapses = lapses  # how many times the heartbeat came back after a lapse
+        self._heartbeat = heartbeat
         self._deliveries = deliveries
         self._clock = clock
         # Each job's last poll that found it unfinished, under which lease (another holder's polls are unknown).
@@ -93,7 +92,7 @@ class Poller:
 
     async def poll(self, job: Job) -> None:
         task_id = job.task_id or job.request_id
-        lapses = self._lapses()
+        lapses = self._heartbeat.lapses
         est = await self._progress.estimate(job)
         error_code = None
         try:
@@ -129,7 +128,7 @@ class Poller:
         if status is not None:
             self._polled_at[job.id] = (job.lease_epoch, now)
         polls = job.polls + (status is not None)
-        lapsed = not self._trusted() or self._lapses() != lapses  # the job may have been taken over meanwhile
+        lapsed = not self._heartbeat.trusted() or self._heartbeat.lapses != lapses  # taken over meanwhile?
         if running or late_by >= 0 or lapsed or now + delay > (job.next_poll_at or 0.0):
             horizon = now + delay + self._settings.poll_max_s
             moved = await self._move(job, "running" if running else "polled", polls=polls, next_poll_at=horizon)

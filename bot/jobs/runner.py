@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 import socket
 import time
@@ -26,6 +25,7 @@ from typing import Any
 
 from bot.jobs.delivery import Deliverer
 from bot.jobs.heartbeat import Heartbeat
+from bot.jobs.kept import KeptPolls
 from bot.jobs.lifecycle import transition
 from bot.jobs.notify import ModLog, Notifier
 from bot.jobs.poller import Poller
@@ -91,8 +91,7 @@ class Runner:
         self._stopping = False
         self.heartbeat = Heartbeat(store, owner or default_owner(), lease_s=settings.lease_s, now=self._db_now)
         self._busy: dict[str, asyncio.Task[None]] = {}
-        # Held jobs' next polls, kept here, not in the store (with the heartbeat's lapse count then).
-        self._later: dict[str, tuple[float, Job, int]] = {}
+        self._kept = KeptPolls(self.heartbeat)  # held jobs' next polls: in memory, not in the store
         self._next_progress = 0.0  # when the progress replies are next looked at
         # Jobs are taken (new ones, and those of workers that are gone) when something outside the runner
         # wakes it and every sixth of a lease; the ticks between, woken by the steps, only read.
@@ -129,9 +128,8 @@ class Runner:
             self._deliverer,
             settings,
             move=self._move,
-            later=self._poll_later,
-            trusted=self.heartbeat.trusted,
-            lapses=lambda: self.heartbeat.lapses,
+            later=self._kept.keep,
+            heartbeat=self.heartbeat,
             deliveries=self._pools["deliver"],
             clock=clock,
         )
@@ -142,7 +140,7 @@ class Runner:
         """Start the heartbeat and the loop (idempotent)."""
         if self._task is None or self._task.done():
             self._stopping = False
-            self._later.clear()  # kept polls of an earlier run: the claims decide again
+            self._kept.clear()  # kept polls of an earlier run: the claims decide again
             self._task = asyncio.create_task(self._loop(), name="reelbot-runner")
 
     async def stop(self, *, grace_s: float = 10.0) -> None:
@@ -164,7 +162,7 @@ class Runner:
                 with contextlib.suppress(asyncio.CancelledError):
                     await loop_task
         self._task = self._heart = None
-        self._later.clear()
+        self._kept.clear()
         with contextlib.suppress(Exception):
             await self.heartbeat.retire()
 
@@ -252,13 +250,8 @@ class Runner:
             self._take_over_at = now + self._settings.lease_s / 6
         queued: list[Job] = []
         for job in due:
-            if job.id in self._busy:
+            if job.id in self._busy or self._kept.owns(job):
                 continue
-            kept = self._later.get(job.id)
-            if kept is not None:
-                if kept[1].lease == job.lease and job.state in IN_FLIGHT:
-                    continue  # its next poll is kept in memory
-                del self._later[job.id]  # the row moved on (taken over and back): it decides
             if job.state is JobState.AWAITING_APPROVAL and now > job.deadline_at:
                 await self._move(job, "expire", finished_at=now, error_code="approval_timeout")
             elif job.state is JobState.QUEUED and now > job.deadline_at:
@@ -271,12 +264,8 @@ class Runner:
                 self._spawn(job, "poll", self._poller.poll, fresh=True)  # a GET; its writes are fenced
             elif job.state in OUTCOMES:
                 self._spawn(job, "deliver", self._deliverer.finish)
-        for job_id, (at, job, lapses) in list(self._later.items()):
-            if at <= now and job_id not in self._busy:
-                del self._later[job_id]
-                if lapses != self.heartbeat.lapses:  # kept across a lapse: the poll writes, fenced, to find out
-                    job = dataclasses.replace(job, next_poll_at=None)
-                self._spawn(job, "poll", self._poller.poll, fresh=True)
+        for job in self._kept.due(now, self._busy):
+            self._spawn(job, "poll", self._poller.poll, fresh=True)
         if queued and not self._submitter.paused(now):
             await self._send_queued(queued)
         if now >= self._next_progress:
@@ -324,12 +313,8 @@ class Runner:
                         await step(current)
             except Exception:
                 log.exception("job %s: %s step failed", job.id, pool)
-                if pool == "poll" and job.id not in self._later:  # its schedule was in memory: keep one
-                    now = self._clock()
-                    at = now + self._settings.error_backoff_s
-                    if job.next_poll_at is not None and now < job.next_poll_at < at:
-                        at = job.next_poll_at  # the row comes due then: wait no longer (no busy ticks)
-                    self._later[job.id] = (at, job, self.heartbeat.lapses)
+                if pool == "poll":  # its schedule was in memory: keep one
+                    self._kept.keep_after_failure(job, self._clock(), self._settings.error_backoff_s)
             finally:
                 self._busy.pop(job.id, None)
                 self._wake.set()
@@ -341,8 +326,9 @@ class Runner:
         next_due = await self._store.next_due(self.worker_id)
         if next_due is not None:
             delay = min(delay, next_due - now)
-        if self._later:
-            delay = min(delay, min(at for at, _, _ in self._later.values()) - now)
+        soonest = self._kept.soonest()
+        if soonest is not None:
+            delay = min(delay, soonest - now)
         if waiting:  # queued jobs: try again when the pause ends or a slot may be free
             delay = min(delay, max(self._submitter.paused_until - now, self._settings.progress_every_s / 4))
         # Due work is batched into ticks of at least 1/16 of the shortest poll interval.
@@ -367,7 +353,7 @@ class Runner:
         now = outcome.job
         if now is None or now.lease != job.lease:  # no longer ours: forget what we knew of it
             self._poller.forget(job.id)
-            self._later.pop(job.id, None)
+            self._kept.forget(job.id)
         log.info(
             "job %s: %s from %s lost a race (now %s, lease %s)",
             job.id,
@@ -377,10 +363,6 @@ class Runner:
             "ours" if now and now.lease == job.lease else "moved on",
         )
         return None
-
-    def _poll_later(self, job: Job, at: float) -> None:
-        """Keep the job's next poll in memory: a tick at ``at`` (or after) starts it."""
-        self._later[job.id] = (at, job, self.heartbeat.lapses)
 
     # -- send ------------------------------------------------------------------------------------------
 

@@ -27,6 +27,8 @@ NOW_SQL = {
 }
 # Every job a runner still has work for (delivered_at: the member's reply shows the end).
 _ACTIVE = tuple(s.value for s in JobState if s is not JobState.DELIVERED)
+# Polled jobs: their holder kept their poll times in memory (the row has only a horizon).
+_POLLED = ", ".join(f"'{s.value}'" for s in IN_FLIGHT)
 
 
 class LifecycleQueries:
@@ -204,11 +206,10 @@ class LifecycleQueries:
         skip = " FOR UPDATE SKIP LOCKED" if self._db.dialect == "postgres" else ""
         states = marks(len(_ACTIVE))
         # The holder kept its jobs' poll times in memory (the row has only a horizon): poll a taken job at once.
-        polled = ", ".join(f"'{s.value}'" for s in IN_FLIGHT)
         async with self._db.transaction() as db:
             await db.execute(
                 f"UPDATE jobs SET lease_owner=?, lease_epoch=lease_epoch+1, "
-                f"next_poll_at=CASE WHEN state IN ({polled}) THEN {poll_now} ELSE next_poll_at END WHERE id IN ("
+                f"next_poll_at=CASE WHEN state IN ({_POLLED}) THEN {poll_now} ELSE next_poll_at END WHERE id IN ("
                 f"SELECT id FROM jobs WHERE state IN ({states}) AND delivered_at IS NULL AND {free} "
                 f"ORDER BY created_at, id LIMIT ?{skip}) AND {free}",
                 worker_id,
